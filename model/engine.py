@@ -1,0 +1,323 @@
+"""The array engine: the whole population at once, with numpy arrays and a sparse adjacency.
+
+It applies the rules of :mod:`spiral.model.rules` to arrays of all citizens, in the order of
+DESIGN.md section 3 (synchronous updating: every decision in a phase reads the state at the
+start of that phase; tie changes apply at the end of the rewiring phase). Random numbers come
+from one stream per process and are drawn in a canonical order (citizens by id; directed
+pairs (citizen, friend) sorted by citizen then friend), which the Mesa driver in synchronous
+mode reproduces draw for draw.
+
+Order of one tick (month):
+
+1. behaviour: deeds and offences (one draw per citizen);
+2. court: delistings and new listings (one draw per citizen), then scripted listings;
+3. hearing and stigma: friends hear of listings; stigma spreads or fades;
+4. unfriending: citizens drop risky friends by the selected rule;
+5. rewiring: dropped ties are replaced (or not); all tie changes are applied;
+6. scoring: own record, listing penalty and network term;
+7. grades and data collection.
+
+Example:
+    >>> from spiral.model.params import Params
+    >>> engine = ArrayEngine(Params(n_citizens=200, ticks=3), seed=1)
+    >>> engine.run()
+    >>> engine.tick
+    3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import networkx as nx
+import numpy as np
+
+from spiral.model import rules
+from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
+from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
+from spiral.model.params import GRADES, Params
+from spiral.model.records import Recorder, RunData
+from spiral.model.streams import make_streams
+from spiral.model.ties import TieTable
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def as_edges(network) -> EdgeArrays:
+    """Accept EdgeArrays or a networkx graph."""
+    if isinstance(network, EdgeArrays):
+        return network
+    if isinstance(network, nx.Graph):
+        return graph_to_edges(network)
+    raise TypeError(f"network must be a networkx Graph or EdgeArrays, not {type(network)}")
+
+
+class ArrayEngine:
+    """Vectorised driver of the blacklist spiral model.
+
+    Args:
+        params: Parameter values (a :class:`Params` or a mapping, validated).
+        seed: The run's seed; every random stream derives from it.
+        network: A prebuilt network (networkx graph or EdgeArrays); built from ``params``
+            with the ``network`` stream if omitted.
+        listings: Scripted listings (besides the cohort from ``params``).
+        ties_class: The tie structure to use (the straightforward :class:`TieTable` by
+            default; faster structures with the same interface give the same trajectory).
+    """
+
+    def __init__(self, params=None, *, seed: int = 0, network=None,
+                 listings: Iterable[ScriptedListing] = (), ties_class=TieTable) -> None:
+        self.params = p = params if isinstance(params, Params) else Params(params or {})
+        self.seed = int(seed)
+        self.streams = make_streams(self.seed)
+        edges = as_edges(network) if network is not None else build_edges(p, self.streams["network"])
+        self.n = n = edges.n
+        self.labels = edges.labels
+        self.ties = ties_class(n, edges.u, edges.v)
+        init = initial_state(p, n, self.streams["citizens"])
+        self.history = init.history
+        self.fear = init.fear
+        self.stigmatised = init.stigmatised
+        self.points = np.full(n, p.initial_points, dtype=np.int64)
+        self.listed = np.zeros(n, dtype=bool)
+        self.wrongful = np.zeros(n, dtype=bool)
+        self.listed_since = np.full(n, -1, dtype=np.int64)
+        self.delisted_at = np.full(n, -1, dtype=np.int64)
+        self.initial_degree = self.ties.degree.copy()
+        self.heard = _EMPTY  # sorted keys citizen * n + friend: citizen heard friend is listed
+        self.scripted = listings_by_tick([*init.cohort, *listings], n)
+        self.tick = 0
+        own = rules.own_score(history=self.history, points=self.points, p=p)
+        self.score = own  # scores "before" the first month: own record only
+        self.score = self._scores()
+        self.grade = rules.grade_of(self.score, p.grade_cutoffs())
+        self.recorder = Recorder(n, self.ties.indptr.copy(), self.ties.indices.copy(), self.labels)
+        self._record()
+
+    # --- running -----------------------------------------------------------------------
+    def run(self, ticks: int | None = None, *, progress: Callable[[int, int], None] | None = None
+            ) -> None:
+        """Advance ``ticks`` months (default: ``params.ticks``)."""
+        total = self.params.ticks if ticks is None else ticks
+        for k in range(total):
+            self.step()
+            if progress is not None:
+                progress(k + 1, total)
+
+    def data(self) -> RunData:
+        """The tidy tables collected so far."""
+        return self.recorder.data()
+
+    def step(self) -> None:
+        """Advance one month: the seven phases in order."""
+        self.tick += 1
+        self._behaviour()
+        self._court()
+        self._hearing()
+        self._stigma()
+        droppers, dropped = self._unfriending()
+        self._rewire_and_apply(droppers, dropped)
+        self.score = self._scores()
+        self.grade = rules.grade_of(self.score, self.params.grade_cutoffs())
+        self._record()
+
+    # --- phases ------------------------------------------------------------------------
+    def _behaviour(self) -> None:
+        u = self.streams["behaviour"].random(self.n)
+        denied = rules.is_denied_services(self.grade, self.listed)
+        self.points += rules.deed_points(u, denied=denied, p=self.params)
+
+    def _court(self) -> None:
+        p, t = self.params, self.tick
+        u = self.streams["court"].random(self.n)
+        was_listed = self.listed.copy()
+        leaving = was_listed & rules.is_delisted(
+            u, wrongful=self.wrongful, months_listed=t - self.listed_since,
+            term_months=p.term_months, compliance_rate=p.compliance_rate,
+            oversight_rate=p.oversight_rate)
+        outcome = np.where(was_listed, rules.NO_LISTING,
+                           rules.new_listing(u, listing_rate=p.listing_rate,
+                                             wrongful_rate=p.wrongful_rate))
+        for item in self.scripted.get(t, ()):
+            if not was_listed[item.citizen]:
+                outcome[item.citizen] = rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
+        out = np.flatnonzero(leaving)
+        if out.size:
+            self.listed[out] = False
+            self.delisted_at[out] = t
+            self.heard = self.heard[~np.isin(self.heard % self.n, out)]
+            self.recorder.delisting(t, out, self.wrongful[out])
+        new = np.flatnonzero(outcome != rules.NO_LISTING)
+        if new.size:
+            self.listed[new] = True
+            self.listed_since[new] = t
+            self.wrongful[new] = outcome[new] == rules.WRONGFUL
+            _, friends = self.ties.incident(new)
+            self.recorder.listing(t, new, self.wrongful[new], score_before=self.score[new],
+                                  degree_before=self.ties.degree[new], friends=friends)
+
+    def _hearing(self) -> None:
+        listed_ids = np.flatnonzero(self.listed)
+        if listed_ids.size == 0:
+            return
+        j, i = self.ties.incident(listed_ids)
+        keys = np.sort(i * self.n + j)
+        keys = keys[~_sorted_isin(keys, self.heard)]
+        if keys.size == 0:
+            return
+        u = self.streams["hearing"].random(keys.size)
+        self.heard = np.union1d(self.heard, keys[rules.hears(u, self.params.hearing_prob)])
+
+    def _stigma(self) -> None:
+        p = self.params
+        if p.stigma_rule == "none":
+            return
+        marked = self.listed | self.stigmatised
+        if p.stigma_rule == "threshold":
+            count = self.ties.neighbour_sum(marked)
+            self.stigmatised |= ~marked & rules.threshold_reached(
+                count, self.ties.degree, p.stigma_threshold)
+            return
+        rng = self.streams["stigma"]
+        j, i = self.ties.incident(np.flatnonzero(marked))
+        keys = np.sort((i * self.n + j)[~marked[i]])
+        u = rng.random(keys.size)
+        caught = np.unique(keys[u < p.stigma_spread] // self.n)
+        fading = np.flatnonzero(self.stigmatised & ~self.listed)
+        u2 = rng.random(fading.size)
+        self.stigmatised[fading[u2 < p.stigma_fade]] = False
+        self.stigmatised[caught] = True
+
+    def _risky_pairs(self) -> np.ndarray:
+        """Sorted keys citizen * n + friend of the ties the citizen judges risky."""
+        p, n = self.params, self.n
+        rule = p.unfriend_rule
+        if rule in ("listed", "threshold"):
+            j, i = self.ties.incident(np.flatnonzero(self.listed | self.stigmatised))
+            keys = np.sort(i * n + j)
+            risky = self.stigmatised[keys % n] | _sorted_isin(keys, self.heard)
+            keys = keys[risky]
+            if rule == "threshold":
+                count = np.bincount(keys // n, minlength=n)
+                acts = rules.threshold_reached(count, self.ties.degree, p.unfriend_threshold)
+                keys = keys[acts[keys // n]]
+            return keys
+        if rule == "grade":
+            worst = GRADES.index(p.risky_grade)
+            j, i = self.ties.incident(np.flatnonzero(self.grade >= worst))
+            return np.sort(i * n + j)
+        if rule == "strategic":
+            i, j = self.ties.directed()
+            friend_sum = self.ties.neighbour_sum(self.score)
+            gain = rules.drop_gain(degree=self.ties.degree[i], initial_degree=self.initial_degree[i],
+                                   friend_score_sum=friend_sum[i], friend_score=self.score[j], p=p)
+            return (i * n + j)[gain > 0]
+        return _EMPTY
+
+    def _unfriending(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.params.unfriend_rule == "none":
+            return _EMPTY, _EMPTY
+        keys = self._risky_pairs()
+        if keys.size == 0:
+            return _EMPTY, _EMPTY
+        i, j = keys // self.n, keys % self.n
+        u = self.streams["unfriending"].random(keys.size)
+        cut = u < rules.drop_probability(self.fear[i], self.params.unfriend_rate)
+        return i[cut], j[cut]
+
+    def _rewire_and_apply(self, droppers: np.ndarray, dropped: np.ndarray) -> None:
+        p, t = self.params, self.tick
+        add_i = add_k = _EMPTY
+        if droppers.size:
+            self.recorder.cuts(t, droppers, dropped, p.unfriend_rule)
+            if p.rewire != "none":
+                add_i, add_k = self._proposals(droppers, dropped)
+        self.ties.apply(remove=(droppers, dropped), add=(add_i, add_k))
+        if add_i.size:
+            self.recorder.rewires(t, add_i, add_k, p.rewire)
+
+    def _proposals(self, droppers: np.ndarray, dropped: np.ndarray):
+        """New friends proposed by droppers (graph as at the start of the tick), deduplicated."""
+        p, n, ties = self.params, self.n, self.ties
+        k_att = p.rewire_attempts
+        u = self.streams["rewiring"].random((droppers.size, 2 * k_att))
+        i = droppers[:, None]
+        if p.rewire == "friend_of_friend":
+            pos_j = _row_position(ties, droppers, dropped)[:, None]
+            others = (ties.degree[droppers] - 1)[:, None]
+            has_other = others > 0
+            a = rules.pick_index(u[:, 0::2], np.maximum(others, 1))
+            a = a + (a >= pos_j)
+            f = ties.indices[np.minimum(ties.indptr[droppers][:, None] + a, ties.indices.size - 1)]
+            b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[f], 1))
+            cand = ties.indices[np.minimum(ties.indptr[f] + b, ties.indices.size - 1)]
+            valid = has_other & (ties.degree[f] > 0)
+        else:
+            cand = rules.pick_index(u[:, :k_att], n)
+            valid = np.ones(cand.shape, dtype=bool)
+        risky = self.listed | self.stigmatised
+        valid &= (cand != i) & (cand != dropped[:, None]) & ~risky[cand]
+        valid &= ~ties.has_tie(np.broadcast_to(i, cand.shape), cand)
+        if p.rewire == "homophily":
+            dist = np.where(valid, np.abs(self.score[cand] - self.score[i]), np.inf)
+            choice = np.argmin(dist, axis=1)
+        else:
+            choice = np.argmax(valid, axis=1)
+        rows = np.arange(droppers.size)
+        ok = valid[rows, choice]
+        new_i, new_k = droppers[ok], cand[rows, choice][ok]
+        keys = np.minimum(new_i, new_k) * n + np.maximum(new_i, new_k)
+        _, first = np.unique(keys, return_index=True)
+        first.sort()
+        return new_i[first], new_k[first]
+
+    def _scores(self) -> np.ndarray:
+        p, t = self.params, self.tick
+        own = rules.own_score(history=self.history, points=self.points, p=p)
+        social = rules.social_score(degree=self.ties.degree, initial_degree=self.initial_degree,
+                                    friend_score_sum=self.ties.neighbour_sum(self.score),
+                                    contacts_share=p.contacts_share)
+        since = np.where(self.delisted_at >= 0, t - self.delisted_at, -1)
+        pen = rules.penalty(listed=self.listed, months_since_delisting=since, p=p)
+        return rules.combine_score(own=own, social=social, penalty=pen,
+                                   network_weight=p.network_weight)
+
+    def _record(self) -> None:
+        self.recorder.record(self.tick, score=self.score, grade=self.grade, listed=self.listed,
+                             wrongful=self.wrongful, stigmatised=self.stigmatised,
+                             degree=self.ties.degree, csr=self.ties.csr)
+
+    # --- inspection --------------------------------------------------------------------
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Copies of the state arrays and the tie list (for tests and comparisons)."""
+        u, v = self.ties.pairs()
+        return {"score": self.score.copy(), "points": self.points.copy(),
+                "grade": self.grade.copy(), "listed": self.listed.copy(),
+                "wrongful": self.wrongful.copy(), "stigmatised": self.stigmatised.copy(),
+                "heard": self.heard.copy(), "ties_u": u.copy(), "ties_v": v.copy()}
+
+    def to_networkx(self) -> nx.Graph:
+        """The current friendship network with state as node attributes."""
+        u, v = self.ties.pairs()
+        graph = nx.Graph()
+        for c in range(self.n):
+            graph.add_node(c, score=float(self.score[c]), grade=GRADES[self.grade[c]],
+                           listed=bool(self.listed[c]), stigmatised=bool(self.stigmatised[c]))
+        graph.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
+        return graph
+
+
+def _sorted_isin(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted reference array (binary search)."""
+    if sorted_ref.size == 0 or keys.size == 0:
+        return np.zeros(keys.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_ref, keys), sorted_ref.size - 1)
+    return sorted_ref[pos] == keys
+
+
+def _row_position(ties, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Position of ``cols[k]`` within the sorted neighbour list of ``rows[k]``."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for k, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        out[k] = np.searchsorted(ties.neighbours(r), c)
+    return out

@@ -1,0 +1,214 @@
+"""Data collection shared by both drivers: tidy tables of a run.
+
+A :class:`Recorder` is fed the state once per tick (and told of listings, delistings, cuts
+and rewires as they happen) and produces a :class:`RunData`:
+
+* ``timeseries``: one row per tick (mean score, grade shares, listed, ties, isolates,
+  components, largest-component share, score assortativity, ...);
+* ``listed``: one row per listing episode per tick from one month before the listing to the
+  end of the run (score, contacts, still listed, wrongful);
+* ``events``: listings, delistings, tie cuts (with the rule) and rewires;
+* ``citizens``: one row per citizen at the end (start and end score and contacts, ever listed,
+  friend of a listed citizen when listed, hops to the nearest listed citizen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import connected_components
+
+from spiral.model.params import GRADES
+
+MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
+
+
+@dataclass
+class RunData:
+    """The tidy tables of one run (pandas DataFrames)."""
+
+    timeseries: pd.DataFrame
+    listed: pd.DataFrame
+    events: pd.DataFrame
+    citizens: pd.DataFrame
+
+
+def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, csr) -> dict:
+    """Model-level measures of one tick, O(citizens + ties)."""
+    n = score.size
+    row = {"tick": tick, "mean_score": float(score.mean()) if n else 0.0}
+    counts = np.bincount(grade, minlength=4)
+    for k, g in enumerate(GRADES):
+        row[f"share_{g}"] = counts[k] / n
+    row["listed"] = int(listed.sum())
+    row["wrongful_listed"] = int((listed & wrongful).sum())
+    row["stigmatised"] = int(stigmatised.sum())
+    row["ties"] = int(degree.sum() // 2)
+    row["mean_degree"] = float(degree.mean()) if n else 0.0
+    row["isolates"] = int((degree == 0).sum())
+    n_comp, labels = connected_components(csr, directed=False)
+    sizes = np.bincount(labels)
+    row["components"] = int(n_comp)
+    row["largest_component_share"] = float(sizes.max() / n) if n else 0.0
+    row["score_assortativity"] = score_assortativity(score, csr)
+    return row
+
+
+def score_assortativity(score: np.ndarray, csr) -> float:
+    """Pearson correlation of scores across ties (NaN without ties or variance)."""
+    if csr.nnz == 0:
+        return float("nan")
+    src = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    a, b = score[src], score[csr.indices]
+    sa, sb = a.std(), b.std()
+    if sa == 0 or sb == 0:
+        return float("nan")
+    return float(((a - a.mean()) * (b - b.mean())).mean() / (sa * sb))
+
+
+def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
+    """Hop distance from the nearest source over a CSR graph (MAX_HOPS + 1 if farther)."""
+    dist = np.full(n, MAX_HOPS + 1, dtype=np.int64)
+    frontier = np.unique(np.asarray(sources, dtype=np.int64))
+    dist[frontier] = 0
+    for h in range(1, MAX_HOPS + 1):
+        if frontier.size == 0:
+            break
+        starts, ends = indptr[frontier], indptr[frontier + 1]
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            break
+        offs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        nbrs = indices[np.arange(lengths.sum()) + offs]
+        nbrs = np.unique(nbrs[dist[nbrs] > h])
+        dist[nbrs] = h
+        frontier = nbrs
+    return dist
+
+
+class Recorder:
+    """Collects the tidy tables of a run; both drivers feed it the same way.
+
+    Args:
+        n: Number of citizens.
+        initial_indptr: CSR row pointers of the starting network (for hop distances).
+        initial_indices: CSR column indices of the starting network.
+        labels: Original node names, if the network came from a file.
+    """
+
+    def __init__(self, n: int, initial_indptr, initial_indices, labels=None) -> None:
+        self.n = n
+        self._indptr0 = np.asarray(initial_indptr)
+        self._indices0 = np.asarray(initial_indices)
+        self.labels = labels
+        self.rows: list[dict] = []
+        self.events: list[tuple] = []
+        self.episode_citizen: list[int] = []
+        self.episode_tick: list[int] = []
+        self.episode_wrongful: list[bool] = []
+        self.episode_end: list[int] = []
+        self._traj: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.ever_listed = np.zeros(n, dtype=bool)
+        self.exposed = np.zeros(n, dtype=bool)
+        self.initial_score: np.ndarray | None = None
+        self.initial_degree: np.ndarray | None = None
+        self._open = np.zeros(0, dtype=np.int64)  # episode ids tracked so far
+
+    # --- events ------------------------------------------------------------------------
+    def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends) -> None:
+        """Record new listings (before this tick's cuts): opens one episode per citizen."""
+        for c, w, s, d in zip(citizens.tolist(), wrongful.tolist(), score_before.tolist(),
+                              degree_before.tolist(), strict=True):
+            self.events.append((tick, "listing", c, -1, "wrongful" if w else "rightful"))
+            self.episode_citizen.append(c)
+            self.episode_tick.append(tick)
+            self.episode_wrongful.append(bool(w))
+            self.episode_end.append(-1)
+            self._traj.append((tick - 1, np.array([len(self.episode_citizen) - 1]),
+                               np.array([s]), np.array([d])))
+        self.ever_listed[citizens] = True
+        self.exposed[friends] = True
+
+    def delisting(self, tick, citizens, wrongful) -> None:
+        """Record delistings and close the citizens' open episodes."""
+        open_by_citizen = {c: k for k, c in enumerate(self.episode_citizen)
+                           if self.episode_end[k] < 0}
+        for c, w in zip(citizens.tolist(), wrongful.tolist(), strict=True):
+            self.events.append((tick, "delisting", c, -1, "wrongful" if w else "rightful"))
+            k = open_by_citizen.get(c)
+            if k is not None:
+                self.episode_end[k] = tick
+
+    def cuts(self, tick, droppers, dropped, rule) -> None:
+        """Record tie cuts (one row per decision to drop)."""
+        self.events.extend((tick, "cut", a, b, rule)
+                           for a, b in zip(droppers.tolist(), dropped.tolist(), strict=True))
+
+    def rewires(self, tick, citizens, new_friends, how) -> None:
+        """Record new ties made to replace dropped ones."""
+        self.events.extend((tick, "rewire", a, b, how)
+                           for a, b in zip(citizens.tolist(), new_friends.tolist(), strict=True))
+
+    # --- per tick ----------------------------------------------------------------------
+    def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr) -> None:
+        """Record the state at the end of a tick (tick 0 is the starting state)."""
+        if self.initial_score is None:
+            self.initial_score = score.copy()
+            self.initial_degree = degree.copy()
+        self.rows.append(tick_measures(tick=tick, score=score, grade=grade, listed=listed,
+                                       wrongful=wrongful, stigmatised=stigmatised,
+                                       degree=degree, csr=csr))
+        if self.episode_citizen:
+            ids = np.arange(len(self.episode_citizen))
+            cit = np.asarray(self.episode_citizen)
+            self._traj.append((tick, ids, score[cit].copy(), degree[cit].copy()))
+        self._final = (score.copy(), degree.copy(), grade.copy(), listed.copy(),
+                       stigmatised.copy())
+
+    # --- output ------------------------------------------------------------------------
+    def data(self) -> RunData:
+        """The run's tidy tables."""
+        timeseries = pd.DataFrame(self.rows)
+        events = pd.DataFrame(self.events, columns=["tick", "event", "citizen", "other", "detail"])
+        events = events.sort_values(["tick", "event", "citizen", "other"], kind="stable")
+        return RunData(timeseries, self._listed_table(), events.reset_index(drop=True),
+                       self._citizen_table())
+
+    def _listed_table(self) -> pd.DataFrame:
+        cols = ["citizen", "listing_tick", "tick", "ticks_since_listing", "score", "contacts",
+                "listed", "wrongful", "delisting_tick"]
+        if not self._traj:
+            return pd.DataFrame(columns=cols)
+        ticks = np.concatenate([np.full(ids.size, t) for t, ids, _, _ in self._traj])
+        ids = np.concatenate([ids for _, ids, _, _ in self._traj])
+        score = np.concatenate([s for _, _, s, _ in self._traj])
+        contacts = np.concatenate([d for _, _, _, d in self._traj])
+        cit = np.asarray(self.episode_citizen)[ids]
+        start = np.asarray(self.episode_tick)[ids]
+        end = np.asarray(self.episode_end)[ids]
+        still = (ticks >= start) & ((end < 0) | (ticks < end))
+        table = pd.DataFrame({
+            "citizen": cit, "listing_tick": start, "tick": ticks,
+            "ticks_since_listing": ticks - start, "score": score, "contacts": contacts,
+            "listed": still, "wrongful": np.asarray(self.episode_wrongful)[ids],
+            "delisting_tick": end})
+        return table.sort_values(["listing_tick", "citizen", "tick"]).reset_index(drop=True)
+
+    def _citizen_table(self) -> pd.DataFrame:
+        score, degree, grade, listed, stigmatised = self._final
+        hops = hops_from(np.flatnonzero(self.ever_listed), self._indptr0, self._indices0, self.n)
+        table = pd.DataFrame({
+            "citizen": np.arange(self.n),
+            "initial_score": self.initial_score, "final_score": score,
+            "initial_contacts": self.initial_degree, "final_contacts": degree,
+            "final_grade": np.asarray(GRADES)[grade],
+            "listed_at_end": listed, "ever_listed": self.ever_listed,
+            "friend_of_listed": self.exposed & ~self.ever_listed,
+            "hops_to_listed": np.where(self.ever_listed.any(), hops, MAX_HOPS + 1),
+            "stigmatised": stigmatised,
+        })
+        if self.labels is not None:
+            table.insert(1, "label", self.labels)
+        return table
