@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spiral.model import rules
+from spiral.model.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,14 @@ def listings_by_tick(listings, n: int) -> dict[int, list[ScriptedListing]]:
     """Group scripted listings by month, checking citizens are in range.
 
     Raises:
-        ValueError: A listing names a citizen outside 0..n-1 or a month before 1.
+        InputError: A listing names a citizen outside 0..n-1 or a month before 1.
     """
     out: dict[int, list[ScriptedListing]] = {}
     for item in listings:
         if not 0 <= item.citizen < n:
-            raise ValueError(f"scripted listing of citizen {item.citizen}: citizens are "
+            raise InputError(f"scripted listing of citizen {item.citizen}: citizens are "
                              f"numbered 0 to {n - 1}")
         if item.tick < 1:
-            raise ValueError(f"scripted listing at tick {item.tick}: listings start at tick 1")
+            raise InputError(f"scripted listing at tick {item.tick}: listings start at tick 1")
         out.setdefault(item.tick, []).append(item)
     return out

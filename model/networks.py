@@ -29,13 +29,14 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from spiral.model.errors import InputError
 from spiral.model.params import ParameterError
 
 HEADER_WORDS = {"source", "target", "from", "to", "u", "v", "node1", "node2", "src", "dst",
                 "i", "j", "a", "b", "id1", "id2", "person1", "person2", "ego", "alter"}
 
 
-class NetworkFileError(ValueError):
+class NetworkFileError(InputError):
     """An edge-list or GraphML file cannot be read; the message names the file and line."""
 
 

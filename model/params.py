@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from spiral.model.errors import InputError
+
 GRADES = ("A", "B", "C", "D")
 
 # Sources quoted in doc lines (DESIGN.md section 2). Everything else is marked "assumption".
@@ -32,7 +34,7 @@ GROSS_2006 = "Gross, Dommar D'Lima & Blasius (2006) PRL 96:208701"
 ASSUMPTION = "assumption"
 
 
-class ParameterError(ValueError):
+class ParameterError(InputError):
     """A parameter value or name is invalid; the message says which and how to fix it."""
 
 
@@ -149,8 +151,9 @@ _PARAMS: tuple[Param, ...] = (
     Param("network_weight", 0.3, "weight", "Weight of the network term in the score; 0 is the "
           "counterfactual 'algorithm ignores friends' (unofficial Zhima weight: 0.05).",
           ASSUMPTION, "score", 0.0, 1.0),
-    Param("contacts_share", 0.5, "share", "Share of the network term read from the number of "
-          "contacts relative to the start; the rest from friends' mean score.",
+    Param("contacts_share", 0.5, "share", "How much lost contacts shrink the network term: at 1 "
+          "losing every contact removes all of it above the minimum, at 0 only friends' mean "
+          "score counts.",
           ASSUMPTION, "score", 0.0, 1.0),
     Param("listing_penalty", 150.0, "score points", "Score deducted while a citizen is on the "
           "court blacklist.", ASSUMPTION, "score", 0.0, 600.0),
@@ -321,6 +324,13 @@ class Params(Mapping[str, Any]):
             raise ParameterError(
                 f"grade cut-offs must satisfy grade_a >= grade_b >= grade_c; got "
                 f"{merged['grade_a']}, {merged['grade_b']}, {merged['grade_c']}")
+        deeds = ("drunk_driving_rate", "bribery_rate", "elder_care_rate", "help_poor_rate")
+        if sum(merged[k] for k in deeds) > 1.0:
+            raise ParameterError(f"the monthly deed chances {', '.join(deeds)} add up to "
+                                 f"{sum(merged[k] for k in deeds):g}; they must add up to at most 1")
+        if merged["listing_rate"] + merged["wrongful_rate"] > 1.0:
+            raise ParameterError("listing_rate + wrongful_rate must be at most 1, got "
+                                 f"{merged['listing_rate'] + merged['wrongful_rate']:g}")
         if merged["network"] == "file" and not merged["network_file"]:
             raise ParameterError("network = 'file' needs network_file = PATH to an edge list "
                                  "or GraphML file")

@@ -129,22 +129,24 @@ def own_score(*, history, points, p):
     return np.clip(history + (points - p.initial_points) * p.score_per_point, SCORE_MIN, SCORE_MAX)
 
 
-def contact_score(degree, initial_degree):
-    """Score read from the number of contacts relative to the start (950 at or above it)."""
-    base = np.maximum(initial_degree, 1)
-    return SCORE_MIN + SCORE_RANGE * np.minimum(degree / base, 1.0)
+def contact_factor(degree, initial_degree):
+    """Contacts relative to the start, capped at 1 (the algorithm's 'lost contacts' signal)."""
+    return np.minimum(degree / np.maximum(initial_degree, 1), 1.0)
 
 
 def social_score(*, degree, initial_degree, friend_score_sum, contacts_share):
-    """Network term: contacts relative to the start, and the friends' mean score.
+    """Network term: the friends' mean score, scaled down for lost contacts.
 
-    A citizen without friends gets the minimum score for both parts.
+    With all starting contacts kept, the term equals the friends' mean score (so the network
+    weight alone does not move an average citizen's score). Each lost contact shrinks the part
+    above the minimum score: by a share ``contacts_share`` in proportion to the contacts lost.
+    A citizen without friends gets the minimum score.
     """
     degree = np.asarray(degree)
     safe = np.maximum(degree, 1)
     friend_mean = np.where(degree > 0, friend_score_sum / safe, SCORE_MIN)
-    return (contacts_share * contact_score(degree, initial_degree)
-            + (1.0 - contacts_share) * friend_mean)
+    scale = 1.0 - contacts_share * (1.0 - contact_factor(degree, initial_degree))
+    return SCORE_MIN + (friend_mean - SCORE_MIN) * scale
 
 
 def penalty(*, listed, months_since_delisting, p):

@@ -1,0 +1,88 @@
+"""The spiral figure of every run: listed citizens' score and contacts by months since listing.
+
+Reads only the tidy ``listed`` table (both variants) and writes PNG, SVG and a CSV of exactly
+the plotted numbers. The newsroom chart set lives in :mod:`spiral.experiments.charts`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+COLOURS = {"feedback": "#D55E00", "counterfactual": "#0072B2"}  # Okabe-Ito, colour-blind safe
+LABELS = {"feedback": "algorithm reads friends", "counterfactual": "algorithm ignores friends"}
+MIN_EPISODES = 5
+
+
+def with_changes(listed: pd.DataFrame) -> pd.DataFrame:
+    """Add ``score_change``: score minus the score the month before the listing."""
+    keys = ["variant", "citizen", "listing_tick"]
+    before = listed[listed["ticks_since_listing"] == -1].set_index(keys)["score"]
+    out = listed.join(before.rename("score_before"), on=keys)
+    out["score_change"] = out["score"] - out["score_before"]
+    return out
+
+
+def spiral_bands(listed: pd.DataFrame, *, max_months: int = 36) -> pd.DataFrame:
+    """Median and 50%/90% bands of score change and contacts by variant and months since listing.
+
+    Months are kept while at least :data:`MIN_EPISODES` episodes reach them.
+    """
+    rows = []
+    listed = with_changes(listed)
+    window = listed[(listed["ticks_since_listing"] >= -1)
+                    & (listed["ticks_since_listing"] <= max_months)]
+    for (variant, month), group in window.groupby(["variant", "ticks_since_listing"]):
+        if len(group) < MIN_EPISODES:
+            continue
+        for metric in ("score_change", "contacts"):
+            q = np.percentile(group[metric], [5, 25, 50, 75, 95])
+            rows.append({"variant": variant, "months_since_listing": int(month), "metric": metric,
+                         "episodes": len(group), "p05": q[0], "p25": q[1], "median": q[2],
+                         "p75": q[3], "p95": q[4]})
+    return pd.DataFrame(rows)
+
+
+def spiral_figure(listed: pd.DataFrame, stem: str | Path, *, title_note: str = "") -> Path:
+    """Draw the spiral figure to ``stem``.png/.svg and its numbers to ``stem``.csv."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    bands = spiral_bands(listed)
+    bands.to_csv(stem.with_suffix(".csv"), index=False)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
+    panels = (("score_change", "Score change since the month before (points)"),
+              ("contacts", "Contacts (friends)"))
+    for ax, (metric, ylabel) in zip(axes, panels, strict=True):
+        for variant in ("counterfactual", "feedback"):
+            sel = bands[(bands["variant"] == variant) & (bands["metric"] == metric)] \
+                if len(bands) else bands
+            if sel.empty:
+                continue
+            x = sel["months_since_listing"]
+            ax.fill_between(x, sel["p25"], sel["p75"], color=COLOURS[variant], alpha=0.2, lw=0)
+            ax.plot(x, sel["median"], color=COLOURS[variant], lw=2.2)
+            ax.annotate(LABELS[variant], (x.iloc[-1], sel["median"].iloc[-1]),
+                        xytext=(-4, 6 if variant == "counterfactual" else -14),
+                        textcoords="offset points", ha="right", color=COLOURS[variant],
+                        fontsize=9, fontweight="bold")
+        ax.axvline(0, color="0.4", lw=0.8, ls=":")
+        ax.set_xlabel("Months since blacklisting")
+        ax.set_ylabel(ylabel)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="0.9")
+    axes[0].set_title("Score of the blacklisted", loc="left", fontweight="bold")
+    axes[1].set_title("Their contacts", loc="left", fontweight="bold")
+    note = f" ({title_note})" if title_note else ""
+    fig.suptitle("The blacklist spiral: median and middle 50% of listed citizens" + note,
+                 fontsize=11, x=0.01, ha="left")
+    fig.savefig(stem.with_suffix(".png"), dpi=150)
+    fig.savefig(stem.with_suffix(".svg"))
+    plt.close(fig)
+    return stem.with_suffix(".png")
