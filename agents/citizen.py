@@ -160,7 +160,13 @@ class Citizen(FixedAgent):
 
     # --- 4. unfriending -------------------------------------------------------------------
     def judges_risky(self, friend: Citizen) -> bool:
-        """Whether this citizen sees ``friend`` as a risk (rules 'listed' and 'threshold')."""
+        """Whether this citizen sees ``friend`` as a risk (rules 'listed' and 'threshold').
+
+        A friend is risky when stigmatised or known to be listed; citizens who are listed or
+        stigmatised themselves have nothing left to protect and drop nobody for it.
+        """
+        if self.marked:
+            return False
         return friend.stigmatised or (friend.listed and friend.index in self.heard)
 
     def risky_friends(self) -> list[Citizen]:

@@ -193,8 +193,9 @@ class ArrayEngine:
         p, n = self.params, self.n
         rule = p.unfriend_rule
         if rule in ("listed", "threshold"):
-            j, i = self.ties.incident(np.flatnonzero(self.listed | self.stigmatised))
-            keys = np.sort(i * n + j)
+            marked = self.listed | self.stigmatised
+            j, i = self.ties.incident(np.flatnonzero(marked))
+            keys = np.sort((i * n + j)[~marked[i]])  # the marked have nothing left to protect
             risky = self.stigmatised[keys % n] | _sorted_isin(keys, self.heard)
             keys = keys[risky]
             if rule == "threshold":

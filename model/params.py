@@ -187,7 +187,8 @@ _PARAMS: tuple[Param, ...] = (
     # --- hearing and unfriending ---------------------------------------------------------
     Param("hearing_prob", 0.3, "per month", "Chance per month that a friend hears of a listing "
           "(1 = instantly public).", ASSUMPTION, "unfriending", 0.0, 1.0),
-    Param("unfriend_rule", "listed", "", "Which friends a citizen judges risky: known-listed ones, "
+    Param("unfriend_rule", "listed", "", "Which friends an unmarked citizen judges risky: "
+          "known-listed or stigmatised ones, "
           "ones below a grade, ones whose loss raises one's own score, or known-listed ones once "
           "their share reaches a threshold.", ASSUMPTION, "unfriending",
           choices=("none", "listed", "grade", "strategic", "threshold")),
