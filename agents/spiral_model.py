@@ -47,11 +47,12 @@ class SpiralModel(mesa.Model):
         activation: ``"synchronous"`` (phases for everyone, identical to the array engine)
             or ``"random"`` (citizens act in random order, effects immediate).
         layout: Node positions for drawing (None: no layout, as for large networks).
+        track: Citizens whose month-by-month state goes to the ``tracked`` table.
     """
 
     def __init__(self, params=None, *, rng: int = 0, network=None,
                  listings: Iterable[ScriptedListing] = (), activation: str = "synchronous",
-                 layout=None) -> None:
+                 layout=None, track=()) -> None:
         if activation not in ("synchronous", "random"):
             raise ParameterError(f"activation = {activation!r} is not valid: expected "
                                  "synchronous or random")
@@ -77,7 +78,7 @@ class SpiralModel(mesa.Model):
         for c in self.citizens:
             c.settle_score()
         indptr, indices = self._csr_arrays()
-        self.recorder = Recorder(edges.n, indptr, indices, self.labels)
+        self.recorder = Recorder(edges.n, indptr, indices, self.labels, track=track)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: name for name in MODEL_REPORTERS})
         self._record()

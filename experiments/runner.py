@@ -9,6 +9,8 @@ switched off), computes the headline measures and, if asked, writes a results fo
     DIR/listed.csv        one row per variant, listing episode and month
     DIR/events.csv        listings, delistings, tie cuts, rewires
     DIR/citizens.csv      one row per variant and citizen at the end (CSV up to 200,000 citizens)
+    DIR/initial_ties.csv  the starting network, one row per tie (CSV up to 200,000 citizens)
+    DIR/tracked.csv       opt-in: chosen citizens month by month
     DIR/*.parquet         the same tables as Parquet
     DIR/summary.json      headline spiral measures
     DIR/figures/spiral.png, .svg, .csv   the spiral figure and the numbers behind it
@@ -62,7 +64,7 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables of both variants, stacked with a ``variant`` column."""
         out = {}
-        for name in ("timeseries", "listed", "events", "citizens"):
+        for name in ("timeseries", "listed", "events", "citizens", "tracked"):
             frames = []
             for variant, data in zip(VARIANTS, (self.data, self.data_cf), strict=True):
                 if data is not None:
@@ -70,28 +72,29 @@ class RunResult:
                     frame.insert(0, "variant", variant)
                     frames.append(frame)
             out[name] = pd.concat(frames, ignore_index=True)
+        out["initial_ties"] = self.data.initial_ties
         return out
 
 
 def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
-             progress=None) -> RunData:
+             progress=None, track=()) -> RunData:
     """Run one variant to the end and return its tables."""
     if driver == "mesa":
         from spiral.agents.spiral_model import SpiralModel
 
-        model = SpiralModel(params, rng=seed, network=network, listings=listings)
+        model = SpiralModel(params, rng=seed, network=network, listings=listings, track=track)
         for k in range(params.ticks):
             model.step()
             if progress:
                 progress(k + 1, params.ticks)
         return model.data()
-    engine = ArrayEngine(params, seed=seed, network=network, listings=listings)
+    engine = ArrayEngine(params, seed=seed, network=network, listings=listings, track=track)
     engine.run(progress=progress)
     return engine.data()
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
-                 driver: str = "engine", progress=None) -> RunResult:
+                 driver: str = "engine", progress=None, track=()) -> RunResult:
     """Run a scenario and (by default) its paired counterfactual; compute the measures.
 
     Args:
@@ -100,6 +103,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         paired: Also run the counterfactual with the network feedback switched off.
         driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
         progress: Optional callback ``progress(label, done, total)``.
+        track: Citizens whose month-by-month state goes to the ``tracked`` table.
     """
     seed = scenario.seed if seed is None else int(seed)
     timings: dict[str, float] = {}
@@ -112,14 +116,14 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
 
     t0 = time.perf_counter()
     data = simulate(scenario.params, seed=seed, network=network, listings=scenario.listings,
-                    driver=driver, progress=report("feedback"))
+                    driver=driver, progress=report("feedback"), track=track)
     timings["feedback_s"] = time.perf_counter() - t0
     data_cf = None
     if paired:
         t0 = time.perf_counter()
         data_cf = simulate(scenario.counterfactual_params(), seed=seed, network=network,
                            listings=scenario.listings, driver=driver,
-                           progress=report("counterfactual"))
+                           progress=report("counterfactual"), track=track)
         timings["counterfactual_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary = summarise(data, data_cf)
@@ -191,7 +195,9 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
         tables = result.tables()
         n = len(result.data.citizens)
         for name, frame in tables.items():
-            if name != "citizens" or n <= CSV_CITIZEN_LIMIT:
+            if name == "tracked" and frame.empty:
+                continue
+            if name not in ("citizens", "initial_ties") or n <= CSV_CITIZEN_LIMIT:
                 frame.to_csv(tmp / f"{name}.csv", index=False)
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")

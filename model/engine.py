@@ -63,10 +63,13 @@ class ArrayEngine:
         listings: Scripted listings (besides the cohort from ``params``).
         ties_class: The tie structure to use (the straightforward :class:`TieTable` by
             default; faster structures with the same interface give the same trajectory).
+        track: Citizens whose month-by-month state goes to the ``tracked`` table.
+        collect: Collect the model-level measures every month (False: first and last only).
     """
 
     def __init__(self, params=None, *, seed: int = 0, network=None,
-                 listings: Iterable[ScriptedListing] = (), ties_class=TieTable) -> None:
+                 listings: Iterable[ScriptedListing] = (), ties_class=TieTable, track=(),
+                 collect: bool = True) -> None:
         self.params = p = params if isinstance(params, Params) else Params(params or {})
         self.seed = int(seed)
         self.streams = make_streams(self.seed)
@@ -91,7 +94,8 @@ class ArrayEngine:
         self.score = own  # scores "before" the first month: own record only
         self.score = self._scores()
         self.grade = rules.grade_of(self.score, p.grade_cutoffs())
-        self.recorder = Recorder(n, self.ties.indptr.copy(), self.ties.indices.copy(), self.labels)
+        self.recorder = Recorder(n, self.ties.indptr.copy(), self.ties.indices.copy(), self.labels,
+                                 track=track, collect=collect)
         self._record()
 
     # --- running -----------------------------------------------------------------------

@@ -9,7 +9,13 @@ and rewires as they happen) and produces a :class:`RunData`:
   end of the run (score, contacts, still listed, wrongful);
 * ``events``: listings, delistings, tie cuts (with the rule) and rewires;
 * ``citizens``: one row per citizen at the end (start and end score and contacts, ever listed,
-  friend of a listed citizen when listed, hops to the nearest listed citizen).
+  friend of a listed citizen when listed, hops to the nearest listed citizen);
+* ``initial_ties``: the starting network, one row per tie (u < v); with ``events`` it gives the
+  network at any month;
+* ``tracked``: opt-in, one row per tracked citizen per month (score, contacts, grade, listed).
+
+With ``collect=False`` the per-tick model measures are skipped (the ``timeseries`` table then
+has only the first and the last tick), for runs that need only the end state.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ class RunData:
     listed: pd.DataFrame
     events: pd.DataFrame
     citizens: pd.DataFrame
+    initial_ties: pd.DataFrame
+    tracked: pd.DataFrame
 
 
 def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, csr) -> dict:
@@ -98,8 +106,12 @@ class Recorder:
         labels: Original node names, if the network came from a file.
     """
 
-    def __init__(self, n: int, initial_indptr, initial_indices, labels=None) -> None:
+    def __init__(self, n: int, initial_indptr, initial_indices, labels=None, *, track=(),
+                 collect: bool = True) -> None:
         self.n = n
+        self.collect = collect
+        self.track_ids = np.asarray(sorted(set(int(c) for c in track)), dtype=np.int64)
+        self._tracked: list[tuple] = []
         self._indptr0 = np.asarray(initial_indptr)
         self._indices0 = np.asarray(initial_indices)
         self.labels = labels
@@ -157,9 +169,15 @@ class Recorder:
         if self.initial_score is None:
             self.initial_score = score.copy()
             self.initial_degree = degree.copy()
-        self.rows.append(tick_measures(tick=tick, score=score, grade=grade, listed=listed,
-                                       wrongful=wrongful, stigmatised=stigmatised,
-                                       degree=degree, csr=csr))
+        state = {"score": score, "grade": grade, "listed": listed, "wrongful": wrongful,
+                 "stigmatised": stigmatised, "degree": degree, "csr": csr}
+        if self.collect or not self.rows:
+            self.rows.append(tick_measures(tick=tick, **state))
+        self._last_state = (tick, state)
+        if self.track_ids.size:
+            ids = self.track_ids
+            self._tracked.append((tick, ids, score[ids].copy(), degree[ids].copy(),
+                                  grade[ids].copy(), listed[ids].copy()))
         if self.episode_citizen:
             ids = np.arange(len(self.episode_citizen))
             cit = np.asarray(self.episode_citizen)
@@ -170,11 +188,27 @@ class Recorder:
     # --- output ------------------------------------------------------------------------
     def data(self) -> RunData:
         """The run's tidy tables."""
-        timeseries = pd.DataFrame(self.rows)
+        rows = list(self.rows)
+        last_tick, state = self._last_state
+        if rows[-1]["tick"] != last_tick:
+            rows.append(tick_measures(tick=last_tick, **state))
+        timeseries = pd.DataFrame(rows)
         events = pd.DataFrame(self.events, columns=["tick", "event", "citizen", "other", "detail"])
         events = events.sort_values(["tick", "event", "citizen", "other"], kind="stable")
+        u = np.repeat(np.arange(self.n), np.diff(self._indptr0))
+        keep = u < self._indices0
+        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep]})
         return RunData(timeseries, self._listed_table(), events.reset_index(drop=True),
-                       self._citizen_table())
+                       self._citizen_table(), initial_ties, self._tracked_table())
+
+    def _tracked_table(self) -> pd.DataFrame:
+        cols = ["citizen", "tick", "score", "contacts", "grade", "listed"]
+        if not self._tracked:
+            return pd.DataFrame(columns=cols)
+        parts = [pd.DataFrame({"citizen": ids, "tick": t, "score": s, "contacts": d,
+                               "grade": np.asarray(GRADES)[g], "listed": li})
+                 for t, ids, s, d, g, li in self._tracked]
+        return pd.concat(parts, ignore_index=True)
 
     def _listed_table(self) -> pd.DataFrame:
         cols = ["citizen", "listing_tick", "tick", "ticks_since_listing", "score", "contacts",
