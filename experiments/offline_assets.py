@@ -37,6 +37,9 @@ PACKAGES = ("@widgetti/solara-vuetify-app", "@widgetti/solara-vuetify3-app",
 SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/gridlayout.vue",
                 "widgets/vue/gridlayout_v3.vue", "server/settings.py")
 MARKER = "package.json"  # present in every npm package: marks a complete cache entry
+# Files the CDN derives on the fly (jsDelivr minifies on request) that npm packages lack:
+# (package, requested file) -> file of the package served in its place.
+DERIVED = {("requirejs", "require.min.js"): "require.js"}
 
 
 class AssetError(RuntimeError):
@@ -139,8 +142,18 @@ def _unpack(tarball: Path, target: Path) -> None:
         if target.exists():
             shutil.rmtree(target)
         roots[0].rename(target)
+        _add_derived(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _add_derived(target: Path) -> None:
+    name = target.name.rsplit("@", 1)[0]
+    if target.parent.name.startswith("@"):
+        name = f"{target.parent.name}/{name}"
+    for (package, wanted), source in DERIVED.items():
+        if package == name and not (target / wanted).exists() and (target / source).exists():
+            shutil.copyfile(target / source, target / wanted)
 
 
 def fill_cache(folder: Path | None = None, *, npm: str = "npm", assets: list[Asset] | None = None,
@@ -159,7 +172,11 @@ def fill_cache(folder: Path | None = None, *, npm: str = "npm", assets: list[Ass
         The assets that were fetched now.
     """
     folder = folder or cache_dir()
-    todo = missing(assets if assets is not None else required_assets(), folder)
+    wanted = assets if assets is not None else required_assets()
+    for asset in wanted:
+        if asset.folder(folder).is_dir():
+            _add_derived(asset.folder(folder))
+    todo = missing(wanted, folder)
     for asset in todo:
         target = asset.folder(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
