@@ -1,0 +1,275 @@
+"""Sensitivity analysis: ``spiral sensitivity FILE.toml``, Sobol indices and Morris screening.
+
+The sweep file's ``[parameters]`` give each parameter's range (``low``/``high``). The command
+runs the Sobol (Saltelli) design and the Morris design over those ranges as ordinary sweeps
+(in ``OUT/sobol/`` and ``OUT/morris/``, so ``--resume``, ``--workers`` and ``--scheduler`` work
+the same way), averages each design point's replicates, and analyses the chosen measures with
+SALib::
+
+    OUT/sobol_indices.csv    measure, parameter, S1, S1_conf, ST, ST_conf (95% intervals)
+    OUT/morris_indices.csv   measure, parameter, mu, mu_star, mu_star_conf, sigma
+    OUT/sensitivity_sobol.png/.svg, OUT/sensitivity_morris.png/.svg   bar charts
+
+Options in the sweep file::
+
+    [sensitivity]
+    measures = ["amplification_12m", "isolated_share"]   # columns of runs.csv
+    methods = ["sobol", "morris"]
+    sobol_samples = 64          # Saltelli base sample (power of 2; default: samples)
+    morris_trajectories = 20
+
+A design point whose measure is missing (e.g. no episode reached 12 months) gets the mean of
+the other points, because Sobol estimators need every point; the count is in ``filled``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import replace
+from pathlib import Path
+
+from spiral.experiments.sweep import SweepError, SweepSpec, load_sweep, run_sweep
+
+METHODS = ("sobol", "morris")
+SENSITIVITY_KEYS = ("measures", "methods", "sobol_samples", "morris_trajectories")
+DEFAULT_MEASURES = ("amplification_12m", "isolated_share", "friends_score_gap",
+                    "ties_lost_share")
+DEFAULT_MORRIS_TRAJECTORIES = 10
+DEFAULT_SOBOL_SAMPLES = 32
+
+
+def _where(spec: SweepSpec) -> str:
+    return str(spec.path or "<sweep>")
+
+
+def sensitivity_options(spec: SweepSpec) -> dict:
+    """Validated ``[sensitivity]`` options with defaults filled in.
+
+    Raises:
+        SweepError: Unknown key, unknown method, a parameter without ``low``/``high``, or a
+            Sobol sample size that is not a power of 2.
+    """
+    raw = dict(spec.sensitivity)
+    for key in raw:
+        if key not in SENSITIVITY_KEYS:
+            raise SweepError(f"{_where(spec)}: [sensitivity] unknown key {key!r}; expected "
+                             f"{', '.join(SENSITIVITY_KEYS)}")
+    for factor in spec.factors:
+        if factor.low is None:
+            raise SweepError(f"{_where(spec)}: [parameters] {factor.name}: sensitivity analysis "
+                             "needs a numeric range { low = ..., high = ... }")
+    methods = raw.get("methods", list(METHODS))
+    if not isinstance(methods, list) or not methods or any(m not in METHODS for m in methods):
+        raise SweepError(f"{_where(spec)}: [sensitivity] methods = {methods!r} must be a list "
+                         f"from {', '.join(METHODS)}")
+    measures = raw.get("measures", list(DEFAULT_MEASURES))
+    if not isinstance(measures, list) or not measures or \
+            not all(isinstance(m, str) for m in measures):
+        raise SweepError(f"{_where(spec)}: [sensitivity] measures = {measures!r} must be a "
+                         "list of measure names (columns of runs.csv)")
+    sobol_samples = raw.get("sobol_samples",
+                            spec.samples if spec.design == "sobol" else DEFAULT_SOBOL_SAMPLES)
+    if not isinstance(sobol_samples, int) or sobol_samples < 2 or \
+            sobol_samples & (sobol_samples - 1):
+        raise SweepError(f"{_where(spec)}: [sensitivity] sobol_samples = {sobol_samples!r} "
+                         "must be a power of 2 (e.g. 32, 64, 128)")
+    trajectories = raw.get("morris_trajectories",
+                           spec.samples if spec.design == "morris" else
+                           DEFAULT_MORRIS_TRAJECTORIES)
+    if not isinstance(trajectories, int) or trajectories < 2:
+        raise SweepError(f"{_where(spec)}: [sensitivity] morris_trajectories = "
+                         f"{trajectories!r} must be a whole number >= 2")
+    return {"methods": methods, "measures": measures, "sobol_samples": sobol_samples,
+            "morris_trajectories": trajectories}
+
+
+def design_for(spec: SweepSpec, method: str, options: dict) -> SweepSpec:
+    """The sweep that feeds one method: the same parameters, that method's design."""
+    samples = options["sobol_samples"] if method == "sobol" else options["morris_trajectories"]
+    return replace(spec.with_design(method, samples), name=f"{spec.name}-{method}")
+
+
+def point_means(runs, measures: list[str]):
+    """Mean of each measure per design point (over replicates), in point order."""
+    missing = [m for m in measures if m not in runs.columns]
+    if missing:
+        import difflib
+
+        close = difflib.get_close_matches(missing[0], list(runs.columns), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SweepError(f"[sensitivity] measure {missing[0]!r} is not a column of runs.csv"
+                         f"{hint}")
+    return runs.groupby("point")[measures].mean().sort_index()
+
+
+def _filled(values):
+    """Missing values replaced by the mean of the others; returns (array, count filled)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    if missing.all():
+        return None, int(missing.sum())
+    out = values.copy()
+    out[missing] = values[~missing].mean()
+    return out, int(missing.sum())
+
+
+def sobol_indices(spec: SweepSpec, means, measures: list[str]):
+    """First-order and total Sobol indices with 95% confidence intervals, one row per pair."""
+    import pandas as pd
+    from SALib.analyze import sobol
+
+    rows = []
+    for measure in measures:
+        y, filled = _filled(means[measure].to_numpy())
+        if y is None:
+            continue
+        result = sobol.analyze(spec.problem(), y, calc_second_order=False, conf_level=0.95,
+                               seed=spec.seed)
+        for k, name in enumerate(spec.names):
+            rows.append({"measure": measure, "parameter": name,
+                         "S1": result["S1"][k], "S1_conf": result["S1_conf"][k],
+                         "ST": result["ST"][k], "ST_conf": result["ST_conf"][k],
+                         "points": len(y), "filled": filled})
+    return pd.DataFrame(rows, columns=["measure", "parameter", "S1", "S1_conf", "ST", "ST_conf",
+                                       "points", "filled"])
+
+
+def morris_indices(spec: SweepSpec, points: list[dict], means, measures: list[str]):
+    """Morris elementary-effect screening (mu, mu*, its 95% interval, sigma) per pair."""
+    import numpy as np
+    import pandas as pd
+    from SALib.analyze import morris
+
+    x = np.array([[p[name] for name in spec.names] for p in points], dtype=float)
+    rows = []
+    for measure in measures:
+        y, filled = _filled(means[measure].to_numpy())
+        if y is None:
+            continue
+        result = morris.analyze(spec.problem(), x, y, conf_level=0.95,
+                                num_levels=spec.morris_levels, seed=spec.seed)
+        for k, name in enumerate(spec.names):
+            rows.append({"measure": measure, "parameter": name, "mu": result["mu"][k],
+                         "mu_star": result["mu_star"][k],
+                         "mu_star_conf": result["mu_star_conf"][k],
+                         "sigma": result["sigma"][k], "points": len(y), "filled": filled})
+    return pd.DataFrame(rows, columns=["measure", "parameter", "mu", "mu_star", "mu_star_conf",
+                                       "sigma", "points", "filled"])
+
+
+def bar_chart(table, stem: Path, *, bars: tuple[tuple[str, str, str], ...], title: str) -> None:
+    """One panel per measure: a bar per parameter and index, with its 95% interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    measures = list(dict.fromkeys(table["measure"]))
+    if not measures:
+        return
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 3.8),
+                             squeeze=False, constrained_layout=True)
+    colours = ("#0072B2", "#D55E00", "#009E73")
+    for ax, measure in zip(axes[0], measures, strict=True):
+        part = table[table["measure"] == measure]
+        y = np.arange(len(part))
+        height = 0.8 / len(bars)
+        for k, (column, conf, label) in enumerate(bars):
+            ax.barh(y + k * height, part[column], height=height, xerr=part[conf],
+                    color=colours[k % len(colours)], label=label, capsize=2)
+        ax.set_yticks(y + height * (len(bars) - 1) / 2, part["parameter"])
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_title(measure, fontsize=10)
+    axes[0][0].legend(fontsize=8, loc="lower right")
+    fig.suptitle(title, fontsize=11)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(stem.with_suffix(".png"), dpi=150)
+    fig.savefig(stem.with_suffix(".svg"))
+    plt.close(fig)
+
+
+def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
+                    workers: int = 1, scheduler: str | None = None, resume: bool = False,
+                    progress: bool = True, methods: list[str] | None = None
+                    ) -> tuple[Path, dict]:
+    """Run the sweeps a sensitivity analysis needs and compute the indices.
+
+    Returns:
+        The output folder and ``{"sobol": DataFrame, "morris": DataFrame}`` for the methods
+        run.
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    options = sensitivity_options(spec)
+    methods = methods or options["methods"]
+    if out is None:
+        from datetime import UTC, datetime
+
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        out = Path("results") / f"sensitivity-{spec.name}-{stamp}"
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise SweepError(f"--out {out} is not empty: use --resume to continue the analysis "
+                         "there, or choose another --out")
+    designs = {method: design_for(spec, method, options) for method in methods}
+    for design in designs.values():
+        design.points()  # a bad design fails here, before any run
+    results = {}
+    for method, design in designs.items():
+        sweep = run_sweep(design, out / method, workers=workers, scheduler=scheduler,
+                          resume=resume, progress=progress)
+        means = point_means(sweep.runs, options["measures"])
+        if method == "sobol":
+            table = sobol_indices(design, means, options["measures"])
+            bars = (("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST"))
+            title = f"Sobol indices, {spec.name} (95% intervals)"
+        else:
+            table = morris_indices(design, design.points(), means, options["measures"])
+            bars = (("mu_star", "mu_star_conf", "mu* (mean |effect|)"),)
+            title = f"Morris screening, {spec.name} (95% intervals)"
+        table.to_csv(out / f"{method}_indices.csv", index=False)
+        bar_chart(table, out / f"sensitivity_{method}", bars=bars, title=title)
+        results[method] = table
+    return out, results
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``spiral sensitivity``."""
+    parser.add_argument("file", type=Path, help="sweep file with [parameters] ranges "
+                        "(low/high) and optional [sensitivity] options")
+    parser.add_argument("--out", type=Path, help="output folder (default: "
+                        "results/sensitivity-<name>-<time>)")
+    parser.add_argument("--method", choices=(*METHODS, "both"), default=None,
+                        help="sobol, morris or both (default: the file's methods, else both)")
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted analysis in --out")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args) -> int:
+    """Run ``spiral sensitivity``."""
+    spec = load_sweep(args.file)
+    methods = {None: None, "both": list(METHODS)}.get(args.method, [args.method])
+    out, results = run_sensitivity(spec, args.out, workers=args.workers,
+                                   scheduler=args.scheduler, resume=args.resume,
+                                   progress=not args.quiet, methods=methods)
+    for method, table in results.items():
+        print(f"\n{method} indices (with 95% interval half-widths):")
+        if table.empty:
+            print("  no measure had values")
+            continue
+        shown = table.drop(columns=["points"]).copy()
+        for column in shown.columns:
+            if shown[column].dtype.kind == "f":
+                shown[column] = shown[column].map(lambda v: "nan" if math.isnan(v)
+                                                  else f"{v:.3f}")
+        print(shown.to_string(index=False))
+    print(f"\nresults: {out}")
+    return 0
