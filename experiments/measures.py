@@ -207,7 +207,7 @@ def scar(listed: pd.DataFrame, *, after_months: tuple[int, ...] = (6, 12),
         return {prefix + k: v for k, v in out.items()}
     base = _baseline(ended)
     post = ended.assign(months_out=ended["tick"] - ended["delisting_tick"])
-    post = post[post["months_out"] >= 0].join(base, on=keys, rsuffix="_before")
+    post = post[post["months_out"] >= 0].join(base.add_suffix("_before"), on=keys)
     for k in after_months:
         at = post[post["months_out"] == k]
         if len(at):
