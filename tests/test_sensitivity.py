@@ -1,0 +1,124 @@
+"""Sensitivity analysis: SALib wiring checked on functions with known indices, the command end
+to end on the small example, and clear errors for unusable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spiral.experiments import cli, sensitivity
+from spiral.experiments.sweep import SweepError, load_sweep
+
+SMALL = Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / \
+    "sobol-amplification-small.toml"
+
+
+def designs(samples: int = 256):
+    spec = load_sweep(SMALL)
+    options = {**sensitivity.sensitivity_options(spec), "sobol_samples": samples,
+               "morris_trajectories": 30}
+    return (sensitivity.design_for(spec, "sobol", options),
+            sensitivity.design_for(spec, "morris", options))
+
+
+def outputs(points, function):
+    return pd.DataFrame({"y": [function(p) for p in points]})
+
+
+def test_sobol_indices_of_a_function_with_known_answer():
+    sobol, _ = designs()
+    points = sobol.points()
+    # y depends on network_weight only: S1 = ST = 1 for it, 0 for the others
+    table = sensitivity.sobol_indices(sobol, outputs(points, lambda p: p["network_weight"]),
+                                      ["y"]).set_index("parameter")
+    assert table.loc["network_weight", "S1"] == pytest.approx(1.0, abs=0.05)
+    assert table.loc["network_weight", "ST"] == pytest.approx(1.0, abs=0.05)
+    for other in ("fear_mean", "listing_penalty"):
+        assert abs(table.loc[other, "S1"]) < 0.05 and table.loc[other, "ST"] < 0.05
+    assert (table["S1_conf"] >= 0).all()
+
+
+def test_sobol_total_index_sees_an_interaction():
+    sobol, _ = designs()
+    points = sobol.points()
+    # y = (w - 0.425) * (f - 0.5): no first-order effect, all of it interaction
+    table = sensitivity.sobol_indices(
+        sobol, outputs(points, lambda p: (p["network_weight"] - 0.425) * (p["fear_mean"] - 0.5)),
+        ["y"]).set_index("parameter")
+    for name in ("network_weight", "fear_mean"):
+        assert table.loc[name, "S1"] < 0.1 and table.loc[name, "ST"] > 0.8
+
+
+def test_morris_screens_out_an_inactive_parameter():
+    _, morris = designs()
+    points = morris.points()
+    table = sensitivity.morris_indices(
+        morris, points, outputs(points, lambda p: 2 * p["fear_mean"] + p["listing_penalty"] / 250),
+        ["y"]).set_index("parameter")
+    assert table.loc["network_weight", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["fear_mean", "mu_star"] > 0
+    assert table.loc["listing_penalty", "mu_star"] > 0
+    assert table.loc["fear_mean", "sigma"] == pytest.approx(0.0, abs=1e-9)  # linear: no spread
+
+
+def test_missing_values_are_filled_and_counted():
+    values, filled = sensitivity._filled([1.0, np.nan, 3.0])
+    assert list(values) == [1.0, 2.0, 3.0] and filled == 1
+    assert sensitivity._filled([np.nan])[0] is None
+
+
+def test_command_end_to_end(tmp_path, capsys):
+    out = tmp_path / "sens"
+    assert cli.main(["sensitivity", str(SMALL), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "sobol indices" in printed and "morris indices" in printed
+    sobol = pd.read_csv(out / "sobol_indices.csv")
+    assert set(sobol["measure"]) == {"amplification_12m", "isolated_share"}
+    assert set(sobol["parameter"]) == {"network_weight", "fear_mean", "listing_penalty"}
+    assert sobol[["S1", "S1_conf", "ST", "ST_conf"]].notna().all().all()
+    morris = pd.read_csv(out / "morris_indices.csv")
+    assert len(morris) == 6 and (morris["mu_star"] >= 0).all()
+    for name in ("sensitivity_sobol.png", "sensitivity_sobol.svg", "sensitivity_morris.png",
+                 "sobol/runs.csv", "morris/summary.csv"):
+        assert (out / name).is_file(), name
+    assert len(pd.read_csv(out / "sobol" / "runs.csv")) == 8 * 5
+    # resuming a finished analysis runs nothing and gives the same indices
+    assert cli.main(["sensitivity", str(SMALL), "--out", str(out), "--quiet", "--resume"]) == 0
+    assert pd.read_csv(out / "sobol_indices.csv").equals(sobol)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("change", "pattern"), [
+    (("[sensitivity]", "[sensitivity]\nsobol_samples = 12"), "power of 2"),
+    (("[sensitivity]", "[sensitivity]\nmethod = ['sobol']"), "unknown key 'method'"),
+    (("morris_trajectories = 6", "morris_trajectories = 6\nmethods = ['fast']"), "methods"),
+])
+def test_bad_sensitivity_options(tmp_path, change, pattern):
+    path = write(tmp_path, SMALL.read_text().replace(*change))
+    with pytest.raises(SweepError, match=pattern):
+        sensitivity.sensitivity_options(load_sweep(path))
+
+
+def test_values_lists_cannot_be_analysed(tmp_path):
+    text = SMALL.read_text().replace('design = "sobol"\nsamples = 8', 'design = "grid"').replace(
+        "fear_mean = { low = 0.1, high = 0.9 }", "fear_mean = { values = [0.1, 0.9] }").replace(
+        "network_weight = { low = 0.05, high = 0.8 }",
+        "network_weight = { low = 0.05, high = 0.8, steps = 2 }").replace(
+        "listing_penalty = { low = 50.0, high = 300.0 }",
+        "listing_penalty = { low = 50.0, high = 300.0, steps = 2 }")
+    with pytest.raises(SweepError, match="fear_mean: sensitivity analysis needs a numeric range"):
+        sensitivity.sensitivity_options(load_sweep(write(tmp_path, text)))
+
+
+def test_unknown_measure_is_named(tmp_path):
+    runs = pd.DataFrame({"point": [0, 1], "amplification_12m": [1.0, 2.0]})
+    with pytest.raises(SweepError, match="'amplification_21m'.*did you mean 'amplification_12m'"):
+        sensitivity.point_means(runs, ["amplification_21m"])
