@@ -38,7 +38,7 @@ from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
 from spiral.model.params import GRADES, Params
 from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams
-from spiral.model.ties import TieTable
+from spiral.model.fast_ties import FastTieTable
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -61,14 +61,16 @@ class ArrayEngine:
         network: A prebuilt network (networkx graph or EdgeArrays); built from ``params``
             with the ``network`` stream if omitted.
         listings: Scripted listings (besides the cohort from ``params``).
-        ties_class: The tie structure to use (the straightforward :class:`TieTable` by
-            default; faster structures with the same interface give the same trajectory).
+        ties_class: The tie structure: :class:`~spiral.model.fast_ties.FastTieTable` (masked
+            CSR, changed in place; the default) or the straightforward reference
+            :class:`~spiral.model.ties.TieTable` (rebuilt on change); both give the same
+            trajectory (tests/test_engine_structures.py).
         track: Citizens whose month-by-month state goes to the ``tracked`` table.
         collect: Collect the model-level measures every month (False: first and last only).
     """
 
     def __init__(self, params=None, *, seed: int = 0, network=None,
-                 listings: Iterable[ScriptedListing] = (), ties_class=TieTable, track=(),
+                 listings: Iterable[ScriptedListing] = (), ties_class=FastTieTable, track=(),
                  collect: bool = True) -> None:
         self.params = p = params if isinstance(params, Params) else Params(params or {})
         self.seed = int(seed)
@@ -87,12 +89,14 @@ class ArrayEngine:
         self.listed_since = np.full(n, -1, dtype=np.int64)
         self.delisted_at = np.full(n, -1, dtype=np.int64)
         self.initial_degree = self.ties.degree.copy()
+        self._friend_sum: np.ndarray | None = None  # friends' score sums for self.score
         self.heard = _EMPTY  # sorted keys citizen * n + friend: citizen heard friend is listed
         self.scripted = listings_by_tick([*init.cohort, *listings], n)
         self.tick = 0
         own = rules.own_score(history=self.history, points=self.points, p=p)
         self.score = own  # scores "before" the first month: own record only
         self.score = self._scores()
+        self._friend_sum = None
         self.grade = rules.grade_of(self.score, p.grade_cutoffs())
         self.recorder = Recorder(n, self.ties.indptr.copy(), self.ties.indices.copy(), self.labels,
                                  track=track, collect=collect)
@@ -122,6 +126,7 @@ class ArrayEngine:
         droppers, dropped = self._unfriending()
         self._rewire_and_apply(droppers, dropped)
         self.score = self._scores()
+        self._friend_sum = None
         self.grade = rules.grade_of(self.score, self.params.grade_cutoffs())
         self._record()
 
@@ -213,7 +218,7 @@ class ArrayEngine:
             return np.sort(i * n + j)
         if rule == "strategic":
             i, j = self.ties.directed()
-            friend_sum = self.ties.neighbour_sum(self.score)
+            friend_sum = self._friend_sums()
             gain = rules.drop_gain(degree=self.ties.degree[i], initial_degree=self.initial_degree[i],
                                    friend_score_sum=friend_sum[i], friend_score=self.score[j], p=p)
             return (i * n + j)[gain > 0]
@@ -230,6 +235,12 @@ class ArrayEngine:
         cut = u < rules.drop_probability(self.fear[i], self.params.unfriend_rate)
         return i[cut], j[cut]
 
+    def _friend_sums(self) -> np.ndarray:
+        """Sum of the friends' current scores for every citizen (one sparse product, cached)."""
+        if self._friend_sum is None:
+            self._friend_sum = self.ties.neighbour_sum(self.score)
+        return self._friend_sum
+
     def _rewire_and_apply(self, droppers: np.ndarray, dropped: np.ndarray) -> None:
         p, t = self.params, self.tick
         add_i = add_k = _EMPTY
@@ -237,7 +248,14 @@ class ArrayEngine:
             self.recorder.cuts(t, droppers, dropped, p.unfriend_rule)
             if p.rewire != "none":
                 add_i, add_k = self._proposals(droppers, dropped)
+        if droppers.size == 0 and add_i.size == 0:
+            return
         self.ties.apply(remove=(droppers, dropped), add=(add_i, add_k))
+        if self._friend_sum is not None:  # whole-number scores: the update is exact
+            self._friend_sum = _shift_sums(self._friend_sum, self.score, self.ties.last_removed,
+                                           -1.0)
+            self._friend_sum = _shift_sums(self._friend_sum, self.score, self.ties.last_added,
+                                           1.0)
         if add_i.size:
             self.recorder.rewires(t, add_i, add_k, p.rewire)
 
@@ -248,14 +266,14 @@ class ArrayEngine:
         u = self.streams["rewiring"].random((droppers.size, 2 * k_att))
         i = droppers[:, None]
         if p.rewire == "friend_of_friend":
-            pos_j = _row_position(ties, droppers, dropped)[:, None]
+            pos_j = ties.rank_in_row(droppers, dropped)[:, None]
             others = (ties.degree[droppers] - 1)[:, None]
             has_other = others > 0
             a = rules.pick_index(u[:, 0::2], np.maximum(others, 1))
             a = a + (a >= pos_j)
-            f = ties.indices[np.minimum(ties.indptr[droppers][:, None] + a, ties.indices.size - 1)]
+            f = ties.nth_neighbour(i, a)
             b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[f], 1))
-            cand = ties.indices[np.minimum(ties.indptr[f] + b, ties.indices.size - 1)]
+            cand = ties.nth_neighbour(f, b)
             valid = has_other & (ties.degree[f] > 0)
         else:
             cand = rules.pick_index(u[:, :k_att], n)
@@ -279,18 +297,24 @@ class ArrayEngine:
     def _scores(self) -> np.ndarray:
         p, t = self.params, self.tick
         own = rules.own_score(history=self.history, points=self.points, p=p)
-        social = rules.social_score(degree=self.ties.degree, initial_degree=self.initial_degree,
-                                    friend_score_sum=self.ties.neighbour_sum(self.score),
-                                    contacts_share=p.contacts_share)
+        if p.network_weight == 0.0:
+            social = 0.0  # weighted by 0: the sum is the same without the friends' scores
+        else:
+            social = rules.social_score(degree=self.ties.degree,
+                                        initial_degree=self.initial_degree,
+                                        friend_score_sum=self._friend_sums(),
+                                        contacts_share=p.contacts_share)
         since = np.where(self.delisted_at >= 0, t - self.delisted_at, -1)
         pen = rules.penalty(listed=self.listed, months_since_delisting=since, p=p)
         return rules.combine_score(own=own, social=social, penalty=pen,
                                    network_weight=p.network_weight)
 
     def _record(self) -> None:
+        friend_sum = self._friend_sums() if self.recorder.collect else None
         self.recorder.record(self.tick, score=self.score, grade=self.grade, listed=self.listed,
                              wrongful=self.wrongful, stigmatised=self.stigmatised,
-                             degree=self.ties.degree, csr=self.ties.csr)
+                             degree=self.ties.degree, csr=self.ties,
+                             friend_score_sum=friend_sum)
 
     # --- inspection --------------------------------------------------------------------
     def snapshot(self) -> dict[str, np.ndarray]:
@@ -320,9 +344,10 @@ def _sorted_isin(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
     return sorted_ref[pos] == keys
 
 
-def _row_position(ties, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Position of ``cols[k]`` within the sorted neighbour list of ``rows[k]``."""
-    out = np.empty(rows.size, dtype=np.int64)
-    for k, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-        out[k] = np.searchsorted(ties.neighbours(r), c)
-    return out
+def _shift_sums(sums: np.ndarray, score: np.ndarray, pairs, sign: float) -> np.ndarray:
+    """Friends' score sums after the ties ``pairs`` appeared (sign 1) or went (sign -1)."""
+    u, v = pairs
+    if u.size == 0:
+        return sums
+    np.add.at(sums, np.concatenate([u, v]), sign * score[np.concatenate([v, u])])
+    return sums

@@ -43,8 +43,16 @@ class RunData:
     tracked: pd.DataFrame
 
 
-def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, csr) -> dict:
-    """Model-level measures of one tick, O(citizens + ties)."""
+def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, csr,
+                  friend_score_sum=None) -> dict:
+    """Model-level measures of one tick, O(citizens + ties) at most.
+
+    Args:
+        csr: The adjacency: a scipy sparse matrix, or a tie structure with
+            ``neighbour_sum(values)`` and ``component_stats()`` (the array engine's, which
+            keeps its components up to date instead of recounting them).
+        friend_score_sum: Each citizen's sum of friends' scores, if already known.
+    """
     n = score.size
     row = {"tick": tick, "mean_score": float(score.mean()) if n else 0.0}
     counts = np.bincount(grade, minlength=4)
@@ -56,24 +64,58 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
     row["ties"] = int(degree.sum() // 2)
     row["mean_degree"] = float(degree.mean()) if n else 0.0
     row["isolates"] = int((degree == 0).sum())
-    n_comp, labels = connected_components(csr, directed=False)
-    sizes = np.bincount(labels)
-    row["components"] = int(n_comp)
-    row["largest_component_share"] = float(sizes.max() / n) if n else 0.0
-    row["score_assortativity"] = score_assortativity(score, csr)
+    n_comp, largest = component_stats(csr)
+    row["components"] = n_comp
+    row["largest_component_share"] = float(largest / n) if n else 0.0
+    if friend_score_sum is None:
+        friend_score_sum = neighbour_sum(csr, score)
+    row["score_assortativity"] = score_assortativity(score, degree, friend_score_sum)
     return row
 
 
-def score_assortativity(score: np.ndarray, csr) -> float:
-    """Pearson correlation of scores across ties (NaN without ties or variance)."""
-    if csr.nnz == 0:
+def neighbour_sum(adjacency, values: np.ndarray) -> np.ndarray:
+    """For each citizen, the sum of ``values`` over its friends."""
+    if hasattr(adjacency, "neighbour_sum"):
+        return adjacency.neighbour_sum(values)
+    return adjacency @ np.asarray(values, dtype=np.float64)
+
+
+def component_stats(adjacency) -> tuple[int, int]:
+    """(number of connected components, size of the largest); isolates count."""
+    if hasattr(adjacency, "component_stats"):
+        return adjacency.component_stats()
+    if adjacency.shape[0] == 0:
+        return 0, 0
+    n_comp, labels = connected_components(adjacency, directed=False)
+    return int(n_comp), int(np.bincount(labels).max())
+
+
+def score_assortativity(score: np.ndarray, degree: np.ndarray,
+                        friend_score_sum: np.ndarray) -> float:
+    """Pearson correlation of scores across ties (NaN without ties or variance).
+
+    Over the directed pairs (a, b) of every tie both ways, both ends have the same mean and
+    variance, so with ``2m = sum(degree)``, ``S1 = sum(degree * score)``,
+    ``S2 = sum(degree * score**2)`` and ``S12 = sum(score * friend_score_sum)`` the
+    correlation is ``(2m * S12 - S1**2) / (2m * S2 - S1**2)``: O(citizens) from the friends'
+    score sums. Whole-number scores make the sums exact, so the result does not depend on
+    summation order (both drivers get the same bits).
+    """
+    score = np.asarray(score, dtype=np.float64)
+    weights = np.asarray(degree, dtype=np.float64)
+    two_m = int(weights.sum())
+    if two_m == 0:
         return float("nan")
-    src = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-    a, b = score[src], score[csr.indices]
-    sa, sb = a.std(), b.std()
-    if sa == 0 or sb == 0:
+    s1 = float(weights @ score)
+    s2 = float(weights @ (score * score))
+    s12 = float(score @ np.asarray(friend_score_sum, dtype=np.float64))
+    if np.array_equal(score, np.rint(score)):
+        s1, s2, s12 = int(s1), int(s2), int(s12)
+    numerator = two_m * s12 - s1 * s1
+    denominator = two_m * s2 - s1 * s1
+    if denominator <= 0:
         return float("nan")
-    return float(((a - a.mean()) * (b - b.mean())).mean() / (sa * sb))
+    return float(numerator / denominator)
 
 
 def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
@@ -164,15 +206,21 @@ class Recorder:
                            for a, b in zip(citizens.tolist(), new_friends.tolist(), strict=True))
 
     # --- per tick ----------------------------------------------------------------------
-    def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr) -> None:
-        """Record the state at the end of a tick (tick 0 is the starting state)."""
+    def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr,
+               friend_score_sum=None) -> None:
+        """Record the state at the end of a tick (tick 0 is the starting state).
+
+        ``csr`` is the adjacency (scipy sparse) or the engine's tie structure;
+        ``friend_score_sum`` (each citizen's friends' score sum) saves a sparse product.
+        """
         if self.initial_score is None:
             self.initial_score = score.copy()
             self.initial_degree = degree.copy()
         state = {"score": score, "grade": grade, "listed": listed, "wrongful": wrongful,
                  "stigmatised": stigmatised, "degree": degree, "csr": csr}
         if self.collect or not self.rows:
-            self.rows.append(tick_measures(tick=tick, **state))
+            self.rows.append(tick_measures(tick=tick, friend_score_sum=friend_score_sum,
+                                           **state))
         self._last_state = (tick, state)
         if self.track_ids.size:
             ids = self.track_ids

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -35,7 +36,53 @@ def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
-class TieTable:
+def canonical_keys(n: int, u, v) -> np.ndarray:
+    """Sorted unique undirected keys ``min * n + max`` of the pairs, without self-loops."""
+    u = np.asarray(u, dtype=np.int64).ravel()
+    v = np.asarray(v, dtype=np.int64).ravel()
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    keep = lo != hi
+    return np.unique(lo[keep] * n + hi[keep])
+
+
+class TieMethods:
+    """Queries any tie structure offers once it has ``n``, ``degree`` and ``incident``."""
+
+    def nth_neighbour(self, rows, k) -> np.ndarray:
+        """The ``k[i]``-th friend (0-based, by id) of citizen ``rows[i]``.
+
+        Rows without friends, or ``k`` out of range, give the row itself (callers mask them).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        k = np.asarray(k, dtype=np.int64)
+        shape = np.broadcast_shapes(rows.shape, k.shape)
+        rows = np.broadcast_to(rows, shape).ravel()
+        k = np.broadcast_to(k, shape).ravel()
+        unique_rows, where = np.unique(rows, return_inverse=True)
+        _, friends = self.incident(unique_rows)
+        starts = np.zeros(unique_rows.size + 1, dtype=np.int64)
+        np.cumsum(self.degree[unique_rows], out=starts[1:])
+        ok = (k >= 0) & (k < self.degree[rows])
+        if friends.size == 0:
+            return rows.reshape(shape)
+        pos = np.where(ok, starts[where] + k, 0)
+        return np.where(ok, friends[pos], rows).reshape(shape)
+
+    def rank_in_row(self, rows, cols) -> np.ndarray:
+        """How many friends of ``rows[i]`` have an id below ``cols[i]``."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        cols = np.asarray(cols, dtype=np.int64).ravel()
+        unique_rows, where = np.unique(rows, return_inverse=True)
+        _, friends = self.incident(unique_rows)
+        ordinal = np.repeat(np.arange(unique_rows.size, dtype=np.int64),
+                            self.degree[unique_rows])
+        keys = ordinal * self.n + friends
+        starts = np.zeros(unique_rows.size + 1, dtype=np.int64)
+        np.cumsum(self.degree[unique_rows], out=starts[1:])
+        return np.searchsorted(keys, where * self.n + cols) - starts[where]
+
+
+class TieTable(TieMethods):
     """Undirected ties among ``n`` citizens with CSR adjacency (neighbours sorted by id).
 
     Args:
@@ -46,21 +93,19 @@ class TieTable:
 
     def __init__(self, n: int, u, v) -> None:
         self.n = int(n)
-        u = np.asarray(u, dtype=np.int64)
-        v = np.asarray(v, dtype=np.int64)
-        lo, hi = np.minimum(u, v), np.maximum(u, v)
-        keep = lo != hi
-        self._keys = np.unique(lo[keep] * self.n + hi[keep])
+        self._keys = canonical_keys(self.n, u, v)
+        self.version = 0
+        self.last_removed = (_EMPTY, _EMPTY)
+        self.last_added = (_EMPTY, _EMPTY)
         self._rebuild()
 
     # --- structure ---------------------------------------------------------------------
     def _rebuild(self) -> None:
         n = self.n
         lo, hi = self._keys // n, self._keys % n
-        src = np.concatenate([lo, hi])
-        dst = np.concatenate([hi, lo])
-        order = np.lexsort((dst, src))
-        self.indices = dst[order]
+        directed = np.sort(np.concatenate([lo * n + hi, hi * n + lo]))
+        src = directed // n
+        self.indices = directed - src * n
         self.degree = np.bincount(src, minlength=n).astype(np.int64)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(self.degree, out=self.indptr[1:])
@@ -114,27 +159,35 @@ class TieTable:
         """For each citizen, the sum of ``values`` over its friends."""
         return self.csr @ np.asarray(values, dtype=np.float64)
 
+    def component_stats(self) -> tuple[int, int]:
+        """Number of connected components and size of the largest (isolates count)."""
+        if self.n == 0:
+            return 0, 0
+        count, labels = connected_components(self.csr, directed=False)
+        return int(count), int(np.bincount(labels).max())
+
     # --- changes -----------------------------------------------------------------------
     def apply(self, *, remove=(_EMPTY, _EMPTY), add=(_EMPTY, _EMPTY)) -> tuple[int, int]:
         """Remove ties, then add ties, in one batch; returns (removed, added) counts.
 
-        Removing a missing tie or adding an existing one (or a self-loop) does nothing.
+        Removing a missing tie or adding an existing one (or a self-loop) does nothing. The
+        ties actually removed and added are kept in ``last_removed`` and ``last_added``.
         """
         n = self.n
         ru, rv = (np.asarray(x, dtype=np.int64) for x in remove)
         au, av = (np.asarray(x, dtype=np.int64) for x in add)
-        before = self._keys.size
+        removed = added = _EMPTY
         if ru.size:
-            rkeys = np.minimum(ru, rv) * n + np.maximum(ru, rv)
-            self._keys = self._keys[~np.isin(self._keys, rkeys)]
-        removed = before - self._keys.size
-        added = 0
+            gone = np.isin(self._keys, canonical_keys(n, ru, rv))
+            removed = self._keys[gone]
+            self._keys = self._keys[~gone]
         if au.size:
-            ok = au != av
-            akeys = np.minimum(au, av)[ok] * n + np.maximum(au, av)[ok]
-            mid = self._keys.size
-            self._keys = np.union1d(self._keys, akeys)
-            added = self._keys.size - mid
-        if removed or added:
+            akeys = canonical_keys(n, au, av)
+            added = akeys[~np.isin(akeys, self._keys)]
+            self._keys = np.union1d(self._keys, added)
+        self.last_removed = (removed // n, removed % n)
+        self.last_added = (added // n, added % n)
+        if removed.size or added.size:
+            self.version += 1
             self._rebuild()
-        return removed, added
+        return int(removed.size), int(added.size)

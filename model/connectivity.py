@@ -1,0 +1,168 @@
+"""Connected components kept up to date as ties are cut and made, without a full recount.
+
+Counting components from scratch costs several sparse products per month at 1.1 million
+citizens. :class:`Connectivity` instead keeps a spanning forest (parent pointers) of the
+friendship network and repairs it after each batch of changes:
+
+* cutting a tie outside the forest changes nothing; cutting a forest tie detaches the
+  subtree below it (a *piece*);
+* the pieces, plus the components joined by new ties, are contracted to a small graph
+  whose edges are the live ties between pieces; its components (scipy) say which pieces
+  still hang together, and a breadth-first tree of it says where each piece is re-hung
+  (re-rooting the piece at the end of the tie that reconnects it);
+* component sizes follow from the forest roots.
+
+The answers are exact (the tests compare them with a full recount after thousands of
+random cuts and additions); a batch costs O(citizens) vectorised plus O(size of the
+detached pieces), instead of O(ties) for a recount.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    """The root of every node of a forest given by parent pointers (pointer jumping)."""
+    anc = parent.copy()
+    todo = np.flatnonzero(anc[anc] != anc)
+    while todo.size:
+        anc[todo] = anc[anc[todo]]
+        todo = todo[anc[anc[todo]] != anc[todo]]
+    return anc
+
+
+def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray, seeds: np.ndarray
+                ) -> np.ndarray:
+    """Parent pointers of a breadth-first forest grown from one seed per component.
+
+    A virtual node ``n`` joined to every seed makes one search cover all components.
+    """
+    rows = np.concatenate([indptr, [indptr[-1] + seeds.size]])
+    cols = np.concatenate([indices, np.sort(seeds)])
+    graph = sp.csr_array((np.ones(cols.size, dtype=np.float64), cols, rows), shape=(n + 1, n + 1))
+    _, pred = breadth_first_order(graph, n, directed=True, return_predecessors=True)
+    parent = pred[:n].astype(np.int64)
+    roots = (parent == n) | (parent < 0)
+    parent[roots] = np.flatnonzero(roots)
+    return parent
+
+
+class Connectivity:
+    """Components of a changing undirected graph, repaired incrementally.
+
+    Args:
+        ties: The tie structure (needs ``n``, ``indptr``, ``indices`` at construction and
+            ``incident(nodes)`` afterwards). Call :meth:`update` after each batch of
+            changes, once the structure shows the new ties.
+    """
+
+    def __init__(self, ties) -> None:
+        self.ties = ties
+        n = self.n = ties.n
+        indptr, indices = ties.indptr, ties.indices
+        if n == 0:
+            self.parent = self.root = _EMPTY
+        else:
+            # symmetric, so strong components are the undirected ones (and need no transpose)
+            adjacency = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
+            _, labels = connected_components(adjacency, directed=True, connection="strong")
+            _, seeds = np.unique(labels, return_index=True)
+            del adjacency, labels
+            self.parent = _bfs_forest(n, indptr, indices, seeds.astype(np.int64))
+            self.root = _roots(self.parent)
+        self.n_roots = int((self.parent == np.arange(n)).sum())
+        self._stats: tuple[int, int] | None = None
+
+    def stats(self) -> tuple[int, int]:
+        """(number of components, size of the largest component); isolates count."""
+        if self._stats is None:
+            largest = int(np.bincount(self.root, minlength=1).max()) if self.n else 0
+            self._stats = (self.n_roots, largest)
+        return self._stats
+
+    def labels(self) -> np.ndarray:
+        """Component of every citizen, as the id of its forest root."""
+        return self.root.copy()
+
+    def update(self, removed: tuple[np.ndarray, np.ndarray],
+               added: tuple[np.ndarray, np.ndarray]) -> None:
+        """Repair the forest after ties ``removed`` were cut and ties ``added`` were made."""
+        ru, rv = removed
+        au, av = added
+        parent = self.parent
+        cut_children = np.concatenate([rv[parent[rv] == ru], ru[parent[ru] == rv]])
+        if cut_children.size == 0 and au.size == 0:
+            return
+        self._stats = None
+        if cut_children.size:
+            parent[cut_children] = cut_children
+            self.n_roots += int(cut_children.size)
+            piece = _roots(parent)
+            detached = np.zeros(self.n, dtype=bool)
+            detached[cut_children] = True
+            inside = np.flatnonzero(detached[piece])
+            x, y = self.ties.incident(inside)
+        else:
+            piece = self.root
+            x = y = _EMPTY
+        x = np.concatenate([x, au])
+        y = np.concatenate([y, av])
+        across = piece[x] != piece[y]
+        self._join(piece, x[across], y[across], cut_children)
+
+    def _join(self, piece: np.ndarray, x: np.ndarray, y: np.ndarray,
+              cut_children: np.ndarray) -> None:
+        """Re-hang pieces joined by ties (x, y) between them; set every node's root."""
+        parent = self.parent
+        if x.size == 0:
+            self.root = piece
+            return
+        px, py = piece[x], piece[y]
+        nodes = np.unique(np.concatenate([px, py, cut_children]))
+        m = nodes.size
+        sx, sy = np.searchsorted(nodes, px), np.searchsorted(nodes, py)
+        small = sp.csr_array((np.ones(sx.size), (sx, sy)), shape=(m, m))
+        n_comp, comp = connected_components(small, directed=False)
+        detached = np.isin(nodes, cut_children)
+        # one representative per group: a piece still holding an old root if there is one
+        order = np.lexsort((detached, comp))
+        first = np.ones(m, dtype=bool)
+        first[1:] = comp[order[1:]] != comp[order[:-1]]
+        reps = order[first]
+        tree = sp.csr_array(
+            (np.ones(2 * sx.size + reps.size),
+             (np.concatenate([sx, sy, np.full(reps.size, m)]),
+              np.concatenate([sy, sx, reps]))), shape=(m + 1, m + 1))
+        _, pred = breadth_first_order(tree, m, directed=True, return_predecessors=True)
+        # a real tie (a in P, b in Q) for each super-edge, both orientations
+        keys = np.concatenate([sx * m + sy, sy * m + sx])
+        ends_a = np.concatenate([x, y])
+        ends_b = np.concatenate([y, x])
+        keys, first_tie = np.unique(keys, return_index=True)
+        hung = np.flatnonzero(pred[:m] != m)
+        want = hung * m + pred[hung]
+        tie = first_tie[np.searchsorted(keys, want)]
+        for p_node, a, b in zip(nodes[hung].tolist(), ends_a[tie].tolist(),
+                                ends_b[tie].tolist(), strict=True):
+            _reroot(parent, a, p_node)
+            parent[a] = b
+        self.n_roots -= int(hung.size)
+        rep_of = reps[np.argsort(comp[reps])][comp]
+        scratch = np.arange(self.n, dtype=np.int64)
+        scratch[nodes] = nodes[rep_of]
+        self.root = scratch[piece]
+
+
+def _reroot(parent: np.ndarray, node: int, old_root: int) -> None:
+    """Make ``node`` the root of its tree by reversing the path up to ``old_root``."""
+    previous = node
+    current = int(parent[node])
+    while previous != old_root:
+        following = int(parent[current])
+        parent[current] = previous
+        previous, current = current, following

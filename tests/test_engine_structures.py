@@ -1,0 +1,173 @@
+"""The optimised tie structure answers exactly like the reference one.
+
+FastTieTable (masked CSR with tombstones, overflow list, compaction, incremental components)
+must give the same trajectories as TieTable on small networks with many cuts and rewires, and
+keep its bookkeeping right after thousands of random removals and additions.
+"""
+
+from functools import partial
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import connected_components
+
+from spiral.model import ArrayEngine, Params, ScriptedListing
+from spiral.model.fast_ties import FastTieTable
+from spiral.model.ties import TieTable
+
+BUSY = dict(n_citizens=300, mean_degree=8.0, listing_rate=0.02, wrongful_rate=0.005,
+            hearing_prob=0.6, unfriend_rate=0.8, fear_mean=0.7, ticks=40)
+
+RULES = ("listed", "grade", "strategic", "threshold")
+REWIRES = ("none", "random", "friend_of_friend", "homophily")
+EXTRA = {
+    "listed": dict(),
+    "grade": dict(risky_grade="C", cohort_share=0.05),
+    "strategic": dict(network_weight=0.7),
+    "threshold": dict(unfriend_threshold=0.05, stigma_rule="contagion", stigma_spread=0.05,
+                      stigma_fade=0.05, initial_stigma_share=0.05),
+}
+# compact often, so trajectories cross compactions as well as tombstones and overflow
+EAGER = partial(FastTieTable, compact_share=0.02)
+
+
+@pytest.mark.parametrize("rewire", REWIRES)
+@pytest.mark.parametrize("rule", RULES)
+def test_fast_ties_give_the_reference_trajectory(rule, rewire):
+    params = Params({**BUSY, **EXTRA[rule], "unfriend_rule": rule, "rewire": rewire})
+    scripted = [ScriptedListing(5, 3, wrongful=True)]
+    ref = ArrayEngine(params, seed=3, listings=scripted, ties_class=TieTable)
+    fast = ArrayEngine(params, seed=3, listings=scripted, ties_class=EAGER)
+    for tick in range(1, params.ticks + 1):
+        ref.step()
+        fast.step()
+        a, b = ref.snapshot(), fast.snapshot()
+        for key in a:
+            assert np.array_equal(a[key], b[key]), f"{rule}/{rewire}: {key} differs at {tick}"
+        assert np.array_equal(ref.ties.degree, fast.ties.degree)
+    da, db = ref.data(), fast.data()
+    for table in ("timeseries", "listed", "events", "citizens", "initial_ties"):
+        assert getattr(da, table).equals(getattr(db, table)), f"{rule}/{rewire}: {table}"
+    events = set(da.events["event"])
+    assert "cut" in events, "the scenario must exercise cuts"
+    if rewire != "none":
+        assert "rewire" in events, "the scenario must exercise rewires"
+
+
+def test_fast_ties_are_the_default_and_match_on_a_block_model_with_stigma_threshold():
+    params = Params(network="block", n_citizens=300, stigma_rule="threshold",
+                    stigma_threshold=0.15, unfriend_rule="threshold", rewire="random",
+                    cohort_share=0.02, ticks=20, hearing_prob=0.8, unfriend_rate=0.9)
+    fast = ArrayEngine(params, seed=8)
+    assert isinstance(fast.ties, FastTieTable)
+    ref = ArrayEngine(params, seed=8, ties_class=TieTable)
+    fast.run()
+    ref.run()
+    assert fast.data().timeseries.equals(ref.data().timeseries)
+    assert fast.data().events.equals(ref.data().events)
+
+
+def _random_batch(rng, n, ties, size):
+    u, v = ties.pairs()
+    pick = rng.choice(u.size, size=min(size, u.size), replace=False) if u.size else []
+    remove = (np.concatenate([u[pick], rng.integers(0, n, 3)]),  # plus missing ties
+              np.concatenate([v[pick], rng.integers(0, n, 3)]))
+    add = (rng.integers(0, n, size), rng.integers(0, n, size))
+    add = (np.concatenate([add[0], u[:2], [7]]), np.concatenate([add[1], v[:2], [7]]))
+    return remove, add
+
+
+def _check_same(ref, fast, rng):
+    n = ref.n
+    for name in ("pairs", "directed"):
+        for x, y in zip(getattr(ref, name)(), getattr(fast, name)(), strict=True):
+            assert np.array_equal(x, y), name
+    u, v = fast.pairs()
+    assert (u < v).all(), "undirected, no self-loops"
+    assert np.unique(u * n + v).size == u.size, "no duplicates"
+    degree = np.bincount(np.concatenate([u, v]), minlength=n)
+    assert np.array_equal(degree, fast.degree), "degree = row counts"
+    assert np.array_equal(fast.indptr, ref.indptr) and np.array_equal(fast.indices, ref.indices)
+    assert fast.n_ties == ref.n_ties == u.size
+    nodes = rng.integers(0, n, 40)
+    for x, y in zip(ref.incident(nodes), fast.incident(nodes), strict=True):
+        assert np.array_equal(x, y), "incident"
+    a, b = rng.integers(0, n, 500), rng.integers(0, n, 500)
+    a[:50], b[:50] = u[:50], v[:50]
+    assert np.array_equal(ref.has_tie(a, b), fast.has_tie(a, b))
+    values = rng.integers(350, 951, n).astype(float)
+    assert np.array_equal(ref.neighbour_sum(values), fast.neighbour_sum(values))
+    rows = rng.integers(0, n, 200)
+    k = rng.integers(-1, 12, 200)
+    assert np.array_equal(ref.nth_neighbour(rows, k), fast.nth_neighbour(rows, k))
+    has = ref.degree[rows] > 0
+    cols = ref.nth_neighbour(rows[has], np.zeros(has.sum(), dtype=np.int64) + 1)
+    assert np.array_equal(ref.rank_in_row(rows[has], cols), fast.rank_in_row(rows[has], cols))
+    for i in nodes[:5].tolist():
+        assert np.array_equal(ref.neighbours(i), fast.neighbours(i))
+    count, labels = connected_components(ref.csr, directed=False)
+    assert fast.component_stats() == ref.component_stats() == (
+        count, int(np.bincount(labels).max()))
+    assert _same_partition(labels, fast.connectivity.labels())
+
+
+def _same_partition(a, b):
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    return np.unique(pairs[:, 0]).size == pairs.shape[0] == np.unique(pairs[:, 1]).size
+
+
+@pytest.mark.parametrize(("graph", "batch"), [
+    ("sparse random", 15), ("tree", 6), ("dense random", 40)])
+def test_bookkeeping_holds_after_thousands_of_removals_and_additions(graph, batch):
+    rng = np.random.default_rng(5)
+    n = 400
+    if graph == "tree":
+        g = nx.random_labeled_tree(n, seed=2)  # every cut splits a component
+    else:
+        g = nx.gnm_random_graph(n, 700 if graph == "sparse random" else 4000, seed=2)
+    e = np.array(list(g.edges()), dtype=np.int64)
+    ref = TieTable(n, e[:, 0], e[:, 1])
+    fast = FastTieTable(n, e[:, 0], e[:, 1], compact_share=0.3)
+    removed = added = 0
+    for _ in range(150):
+        remove, add = _random_batch(rng, n, ref, batch)
+        r1 = ref.apply(remove=remove, add=add)
+        r2 = fast.apply(remove=remove, add=add)
+        assert r1 == r2
+        removed, added = removed + r1[0], added + r1[1]
+        for x, y in zip(ref.last_removed + ref.last_added,
+                        fast.last_removed + fast.last_added, strict=True):
+            assert np.array_equal(x, y)
+        assert _same_partition(connected_components(ref.csr, directed=False)[1],
+                               fast.connectivity.labels())
+        assert fast.component_stats() == ref.component_stats()
+    _check_same(ref, fast, rng)
+    assert removed > 800 and added > 800, "thousands of changes in all"
+
+
+def test_removing_then_re_adding_a_tie_reuses_its_slot_and_compaction_keeps_answers():
+    n = 50
+    g = nx.gnm_random_graph(n, 150, seed=1)
+    e = np.array(list(g.edges()), dtype=np.int64)
+    fast = FastTieTable(n, e[:, 0], e[:, 1], compact_share=10.0)  # never compacts here
+    ref = TieTable(n, e[:, 0], e[:, 1])
+    u, v = e[:10, 0], e[:10, 1]
+    for table in (fast, ref):
+        table.apply(remove=(u, v))
+        table.apply(add=(v, u))
+    assert fast._extra.size == 0, "revived tombstones, nothing in the overflow"
+    _check_same(ref, fast, np.random.default_rng(0))
+    fast.apply(add=(np.array([0, 1, 2]), np.array([49, 48, 47])))
+    ref.apply(add=(np.array([0, 1, 2]), np.array([49, 48, 47])))
+    fast._compact()
+    assert fast._extra.size == 0 and fast._dead == 0
+    _check_same(ref, fast, np.random.default_rng(1))
+
+
+def test_empty_and_edgeless_networks():
+    for n in (1, 5):
+        fast = FastTieTable(n, [], [])
+        assert fast.n_ties == 0 and fast.component_stats() == (n, 1)
+        assert fast.apply(remove=([0], [0]), add=([0], [0])) == (0, 0)
+        assert fast.neighbour_sum(np.ones(n)).tolist() == [0.0] * n
