@@ -1,0 +1,117 @@
+"""House style of the newsroom charts: palette, sizes, headline, subtitle, source line, saving.
+
+Two styles: ``web`` (6 inches wide, large type: readable when shown 600 px wide) and
+``print`` (7 inches, a two-column newspaper width, smaller type). Both save PNG at 300 dpi and
+SVG with text kept as text (the graphics desk can restyle it; tests can find the title).
+Colours are Okabe-Ito (Okabe & Ito 2008), safe for the common forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Okabe-Ito palette.
+OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+             "purple": "#CC79A7", "black": "#000000", "grey": "#999999"}
+FEEDBACK = OKABE_ITO["vermillion"]       # the algorithm reads friends
+COUNTERFACTUAL = OKABE_ITO["blue"]       # the algorithm ignores friends
+NEUTRAL = "#777777"
+GRADE_COLOURS = {"A": OKABE_ITO["blue"], "B": OKABE_ITO["sky_blue"], "C": OKABE_ITO["orange"],
+                 "D": OKABE_ITO["vermillion"]}
+VARIANT_LABELS = {"feedback": "algorithm reads friends",
+                  "counterfactual": "same people, algorithm ignores friends"}
+VARIANT_COLOURS = {"feedback": FEEDBACK, "counterfactual": COUNTERFACTUAL}
+DPI = 300
+FORMATS = ("png", "svg", "pdf")
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes of one house style (inches and points)."""
+
+    name: str
+    width: float
+    base_font: float
+    title_font: float
+    line_width: float
+
+
+STYLES = {"web": Style("web", 6.0, 9.0, 12.5, 2.0),
+          "print": Style("print", 7.0, 8.0, 11.0, 1.5)}
+PANEL_TITLE_IN = 0.3  # room above the axes for panel titles
+
+
+def rc(style: Style) -> dict:
+    """matplotlib settings of a style."""
+    return {"font.size": style.base_font, "axes.titlesize": style.base_font + 0.5,
+            "axes.labelsize": style.base_font, "xtick.labelsize": style.base_font - 1,
+            "ytick.labelsize": style.base_font - 1, "axes.spines.top": False,
+            "axes.spines.right": False, "axes.grid": True, "axes.grid.axis": "y",
+            "grid.color": "#e6e6e6", "grid.linewidth": 0.8, "axes.edgecolor": "#555555",
+            "svg.fonttype": "none", "pdf.fonttype": 42, "font.family": "DejaVu Sans",
+            "lines.linewidth": style.line_width, "legend.frameon": False}
+
+
+def new_figure(style: Style, *, height: float, ncols: int = 1, nrows: int = 1, **kwargs):
+    """A figure of the style's width with room for headline, subtitle and source line."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(rc(style)):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(style.width, height), **kwargs)
+    return fig, axes
+
+
+def decorate(fig, style: Style, *, title: str, subtitle: str, source: str,
+             top: float | None = None, bottom: float | None = None) -> None:
+    """Headline (bold, left), one-line subtitle and the source line at the bottom."""
+    height, width = fig.get_figheight(), fig.get_figwidth()
+    source_font = style.base_font - 1.5
+    title = _wrap(title, width, style.title_font, bold=True)
+    subtitle = _wrap(subtitle, width, style.base_font)
+    source = _wrap(source, width, source_font)
+    title_in = style.title_font / 72 * 1.35 * (title.count("\n") + 1)
+    sub_in = style.base_font / 72 * 1.4 * (subtitle.count("\n") + 1)
+    src_in = source_font / 72 * 1.4 * (source.count("\n") + 1)
+    fig.text(0.015, 1 - 0.1 / height, title, ha="left", va="top", fontsize=style.title_font,
+             fontweight="bold", linespacing=1.1)
+    fig.text(0.015, 1 - (0.16 + title_in) / height, subtitle, ha="left", va="top",
+             fontsize=style.base_font, color="#333333", linespacing=1.2)
+    fig.text(0.015, 0.06 / height, source, ha="left", va="bottom", fontsize=source_font,
+             color="#666666", linespacing=1.2)
+    default_top = 1 - (0.26 + title_in + sub_in + PANEL_TITLE_IN) / height
+    fig.subplots_adjust(top=top if top is not None else default_top,
+                        bottom=bottom if bottom is not None else (0.5 + src_in) / height)
+
+
+def _wrap(text: str, width_in: float, font_pt: float, *, bold: bool = False) -> str:
+    """Wrap text to the figure's width (average glyph ~0.55 em, bold ~0.62 em)."""
+    import textwrap
+
+    per_char_in = font_pt / 72 * (0.62 if bold else 0.55)
+    return textwrap.fill(text, max(20, int((width_in - 0.15) / per_char_in)))
+
+
+def save(fig, stem: Path, formats: tuple[str, ...], style: Style) -> dict[str, str]:
+    """Save a figure in each format; returns {format: file name}."""
+    import matplotlib.pyplot as plt
+
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    files = {}
+    with plt.rc_context(rc(style)):
+        for fmt in formats:
+            path = stem.with_suffix(f".{fmt}")
+            fig.savefig(path, dpi=DPI if fmt == "png" else None, metadata=_metadata(fmt))
+            files[fmt] = path.name
+    plt.close(fig)
+    return files
+
+
+def _metadata(fmt: str) -> dict | None:
+    # fixed metadata so the same run gives byte-identical SVG/PDF files
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    return None
