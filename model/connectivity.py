@@ -23,6 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from spiral.model.ties import concat_ranges, unique_sorted
+
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -52,29 +54,49 @@ def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray, seeds: np.ndarr
     return parent
 
 
+def _spanning_forest(n: int, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Parent pointers of a spanning forest: one search from the best-connected citizen
+    (its component is the giant one in the networks of interest), then the rest."""
+    if n == 0:
+        return _EMPTY
+    start = int(np.argmax(np.diff(indptr)))
+    parent = _bfs_forest(n, indptr, indices, np.array([start]))
+    root = _roots(parent)
+    rest = np.flatnonzero(root != root[start])
+    if rest.size:
+        local = np.full(n, -1, dtype=np.int64)
+        local[rest] = np.arange(rest.size)
+        starts = indptr[rest]
+        lengths = indptr[rest + 1] - starts
+        cols = local[indices[concat_ranges(starts, lengths)]]
+        sub_indptr = np.zeros(rest.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=sub_indptr[1:])
+        adjacency = sp.csr_array((np.ones(cols.size), cols, sub_indptr),
+                                 shape=(rest.size, rest.size))
+        _, labels = connected_components(adjacency, directed=True, connection="strong")
+        order = np.argsort(labels, kind="stable")
+        first = np.ones(rest.size, dtype=bool)
+        first[1:] = labels[order[1:]] != labels[order[:-1]]
+        sub_parent = _bfs_forest(rest.size, sub_indptr, cols, order[first])
+        parent[rest] = rest[sub_parent]
+    return parent
+
+
 class Connectivity:
     """Components of a changing undirected graph, repaired incrementally.
 
     Args:
-        ties: The tie structure (needs ``n``, ``indptr``, ``indices`` at construction and
-            ``incident(nodes)`` afterwards). Call :meth:`update` after each batch of
-            changes, once the structure shows the new ties.
+        ties: The tie structure (``n`` and ``incident(nodes)``). Call :meth:`update` after
+            each batch of changes, once the structure shows the new ties.
+        indptr: CSR row pointers of the starting network.
+        indices: CSR column indices of the starting network.
     """
 
-    def __init__(self, ties) -> None:
+    def __init__(self, ties, indptr: np.ndarray, indices: np.ndarray) -> None:
         self.ties = ties
         n = self.n = ties.n
-        indptr, indices = ties.indptr, ties.indices
-        if n == 0:
-            self.parent = self.root = _EMPTY
-        else:
-            # symmetric, so strong components are the undirected ones (and need no transpose)
-            adjacency = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
-            _, labels = connected_components(adjacency, directed=True, connection="strong")
-            _, seeds = np.unique(labels, return_index=True)
-            del adjacency, labels
-            self.parent = _bfs_forest(n, indptr, indices, seeds.astype(np.int64))
-            self.root = _roots(self.parent)
+        self.parent = _spanning_forest(n, indptr, indices)
+        self.root = _roots(self.parent)
         self.n_roots = int((self.parent == np.arange(n)).sum())
         self._stats: tuple[int, int] | None = None
 
@@ -123,7 +145,7 @@ class Connectivity:
             self.root = piece
             return
         px, py = piece[x], piece[y]
-        nodes = np.unique(np.concatenate([px, py, cut_children]))
+        nodes = unique_sorted(np.concatenate([px, py, cut_children]))
         m = nodes.size
         sx, sy = np.searchsorted(nodes, px), np.searchsorted(nodes, py)
         small = sp.csr_array((np.ones(sx.size), (sx, sy)), shape=(m, m))

@@ -39,6 +39,7 @@ from spiral.model.params import GRADES, Params
 from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams
 from spiral.model.fast_ties import FastTieTable
+from spiral.model.ties import unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -175,7 +176,8 @@ class ArrayEngine:
         if keys.size == 0:
             return
         u = self.streams["hearing"].random(keys.size)
-        self.heard = np.union1d(self.heard, keys[rules.hears(u, self.params.hearing_prob)])
+        self.heard = unique_sorted(
+            np.concatenate([self.heard, keys[rules.hears(u, self.params.hearing_prob)]]))
 
     def _stigma(self) -> None:
         p = self.params
@@ -191,7 +193,7 @@ class ArrayEngine:
         j, i = self.ties.incident(np.flatnonzero(marked))
         keys = np.sort((i * self.n + j)[~marked[i]])
         u = rng.random(keys.size)
-        caught = np.unique(keys[u < p.stigma_spread] // self.n)
+        caught = unique_sorted(keys[u < p.stigma_spread] // self.n)
         fading = np.flatnonzero(self.stigmatised & ~self.listed)
         u2 = rng.random(fading.size)
         self.stigmatised[fading[u2 < p.stigma_fade]] = False

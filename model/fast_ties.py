@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from spiral.model.connectivity import Connectivity
-from spiral.model.ties import TieMethods, canonical_keys, concat_ranges
+from spiral.model.ties import TieMethods, canonical_keys, concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -53,7 +53,7 @@ class FastTieTable(TieMethods):
         self.last_removed = (_EMPTY, _EMPTY)
         self.last_added = (_EMPTY, _EMPTY)
         self._build(canonical_keys(self.n, u, v))
-        self.connectivity = Connectivity(self)
+        self.connectivity = Connectivity(self, self._indptr, self._indices)
 
     # --- structure ---------------------------------------------------------------------
     def _build(self, keys: np.ndarray) -> None:
@@ -269,7 +269,7 @@ class FastTieTable(TieMethods):
         new = ~revive
         if new.any():
             fresh = np.concatenate([keys[new], hi[new] * n + lo[new]])
-            self._extra = np.union1d(self._extra, fresh)
+            self._extra = unique_sorted(np.concatenate([self._extra, fresh]))
         np.add.at(self.degree, lo, 1)
         np.add.at(self.degree, hi, 1)
         return keys

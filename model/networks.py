@@ -31,6 +31,7 @@ import numpy as np
 
 from spiral.model.errors import InputError
 from spiral.model.params import ParameterError
+from spiral.model.ties import unique_sorted
 
 HEADER_WORDS = {"source", "target", "from", "to", "u", "v", "node1", "node2", "src", "dst",
                 "i", "j", "a", "b", "id1", "id2", "person1", "person2", "ego", "alter"}
@@ -63,7 +64,7 @@ def canonical_edges(n: int, u, v) -> tuple[np.ndarray, np.ndarray]:
     v = np.asarray(v, dtype=np.int64)
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
-    keys = np.unique(lo[keep] * n + hi[keep])
+    keys = unique_sorted(lo[keep] * n + hi[keep])
     return keys // n, keys % n
 
 
@@ -168,7 +169,7 @@ def erdos_renyi_edges(n: int, mean_degree: float, rng: np.random.Generator) -> E
         b = rng.integers(0, n, size=extra, dtype=np.int64)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         ok = lo != hi
-        keys = np.unique(np.concatenate([keys, lo[ok] * n + hi[ok]]))
+        keys = unique_sorted(np.concatenate([keys, lo[ok] * n + hi[ok]]))
     if keys.size > m:
         keys = np.sort(rng.choice(keys, size=m, replace=False))
     return EdgeArrays(n, keys // n, keys % n)

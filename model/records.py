@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from spiral.model.params import GRADES
+from spiral.model.ties import unique_sorted
 
 MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
 
@@ -121,7 +122,7 @@ def score_assortativity(score: np.ndarray, degree: np.ndarray,
 def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
     """Hop distance from the nearest source over a CSR graph (MAX_HOPS + 1 if farther)."""
     dist = np.full(n, MAX_HOPS + 1, dtype=np.int64)
-    frontier = np.unique(np.asarray(sources, dtype=np.int64))
+    frontier = unique_sorted(np.asarray(sources, dtype=np.int64))
     dist[frontier] = 0
     for h in range(1, MAX_HOPS + 1):
         if frontier.size == 0:
@@ -132,7 +133,7 @@ def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: i
             break
         offs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         nbrs = indices[np.arange(lengths.sum()) + offs]
-        nbrs = np.unique(nbrs[dist[nbrs] > h])
+        nbrs = unique_sorted(nbrs[dist[nbrs] > h])
         dist[nbrs] = h
         frontier = nbrs
     return dist
