@@ -59,7 +59,9 @@ DESIGNS = ("grid", "latin", "sobol", "morris")
 DESIGN_ALIASES = {"lhs": "latin", "latin_hypercube": "latin", "saltelli": "sobol"}
 TABLES = ("timeseries", "listed", "events", "citizens", "tracked")
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "seed", "replicates", "design", "samples",
-                  "morris_levels", "paired", "save", "fixed", "parameters", "sensitivity")
+                  "morris_levels", "paired", "save", "show", "fixed", "parameters",
+                  "sensitivity")
+DEFAULT_SHOW = ("amplification_12m", "isolated_share", "ties_lost_share")
 FACTOR_KEYS = ("values", "low", "high", "steps")
 RECORD_NAME = re.compile(r"^p(\d{6})-r(\d{4})\.json$")
 
@@ -129,6 +131,7 @@ class SweepSpec:
     morris_levels: int = 4
     paired: bool = True
     save: tuple[str, ...] = ()
+    show: tuple[str, ...] = DEFAULT_SHOW
     fixed: dict = field(default_factory=dict)
     sensitivity: dict = field(default_factory=dict)
     path: Path | None = None
@@ -264,6 +267,10 @@ def sweep_from_dict(data: dict, *, path: Path | None = None, text: str = "") -> 
     if not isinstance(save, list) or any(s not in TABLES for s in save):
         raise SweepError(f"{where('save')}: save = {save!r} must be a list of table names "
                          f"from {', '.join(TABLES)}")
+    show = data.get("show", list(DEFAULT_SHOW))
+    if not isinstance(show, list) or not all(isinstance(m, str) for m in show):
+        raise SweepError(f"{where('show')}: show = {show!r} must be a list of measure names "
+                         "(columns of runs.csv) to print at the end")
     scenario_ref = data.get("scenario", DEFAULT_SCENARIO)
     if str(scenario_ref).endswith(".toml") and path is not None:
         candidate = path.parent / str(scenario_ref)
@@ -297,7 +304,7 @@ def sweep_from_dict(data: dict, *, path: Path | None = None, text: str = "") -> 
                      description=str(data.get("description", "")).strip(), scenario=scenario,
                      design=design, factors=factors, replicates=replicates, seed=seed,
                      samples=samples, morris_levels=levels, paired=paired, save=tuple(save),
-                     fixed=fixed, sensitivity=sensitivity, path=path, text=text)
+                     show=tuple(show), fixed=fixed, sensitivity=sensitivity, path=path, text=text)
     check_points(spec)
     return spec
 
@@ -780,18 +787,19 @@ def main(args) -> int:
     result = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, progress=not args.quiet)
     print(f"results: {result.out}")
-    print(f"runs: {len(result.runs)} ({result.ran} run now, {result.skipped} already done); "
-          f"{result.runs_per_second:.2f} runs/s")
+    rate = f"; {result.runs_per_second:.2f} runs/s" if result.ran else ""
+    print(f"runs: {len(result.runs)} ({result.ran} run now, {result.skipped} already done)"
+          f"{rate}")
     _print_headline(result)
     return 0
 
 
 def _print_headline(result: SweepResult) -> None:
     summary = result.summary
-    headline = [m for m in ("amplification_12m", "isolated_share", "ties_lost_share")
-                if m in set(summary["measure"])]
+    headline = [m for m in result.spec.show if m in set(summary["measure"])]
     if not headline or len(result.runs["point"].unique()) > 40:
         return
     table = summary[summary["measure"].isin(headline)]
     wide = table.pivot(index=["point", *result.spec.names], columns="measure", values="mean")
-    print(wide.round(3).to_string())
+    print("means over replicates (95% intervals in summary.csv):")
+    print(wide[headline].round(3).to_string())
