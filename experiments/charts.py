@@ -1,4 +1,4 @@
-"""``spiral charts``: newsroom charts of the blacklist spiral from a run or sweep folder.
+"""Newsroom charts of the blacklist spiral from a run or sweep folder (`spiral charts`).
 
     spiral charts [RUN_DIR | SWEEP_DIR] [--out DIR] [--format png,svg,pdf] [--style print|web]
 

@@ -270,7 +270,9 @@ def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str
                          fontsize=style.base_font + 1, fontweight="bold")
             return []
 
-        fig.text(0.02, 0.02, source, fontsize=6.5, color="#666666")
+        import textwrap
+
+        fig.text(0.02, 0.015, textwrap.fill(source, 90), fontsize=6.5, color="#666666")
         animation = FuncAnimation(fig, frame, frames=len(months), blit=False)
         animation.save(path, writer=writer, fps=fps, dpi=100)
         plt.close(fig)

@@ -1,4 +1,4 @@
-"""``spiral explore``: open the browser dashboard (a Mesa SolaraViz app) on this computer.
+"""Open the browser dashboard, a Mesa SolaraViz app, on this computer (`spiral explore`).
 
 Starts Solara's server on 127.0.0.1 with the page of :mod:`spiral.experiments.dashboard_app`:
 sliders generated from the parameter table, the network coloured by grade with the listed

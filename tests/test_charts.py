@@ -1,0 +1,185 @@
+"""``spiral charts``: every chart from a small run, its numbers, its index and its images."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spiral.experiments import charts, charts_data
+from spiral.experiments.cli import main as cli_main
+from spiral.experiments.runner import run_scenario, write_results
+from spiral.experiments.scenario import load_scenario
+
+CHART_IDS = ("spiral", "who-drops-you", "guilt-by-association", "the-scar", "grades-over-time",
+             "tipping-point")
+TINY_GRID = {"fear": (0.2, 0.8), "weight": (0.0, 0.8), "citizens": 150, "months": 24,
+             "replicates": 1}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    scenario = load_scenario("zhima-spiral").with_changes(n_citizens=400, ticks=40,
+                                                          cohort_share=0.05, cohort_tick=6)
+    result = run_scenario(scenario, seed=5, track=range(400))
+    return write_results(result, tmp_path_factory.mktemp("run") / "small", figures=False)
+
+
+@pytest.fixture(scope="module")
+def book(run_dir):
+    return charts.make_charts(run_dir, run_dir / "charts", formats=("png", "svg"),
+                              grid=TINY_GRID)
+
+
+def test_every_chart_is_written_with_data_and_alt_text(book):
+    index = json.loads((book.out / "charts.json").read_text())
+    assert [e["id"] for e in index["charts"]] == list(CHART_IDS)
+    for entry in index["charts"]:
+        for kind in ("png", "svg", "csv"):
+            path = book.out / entry["files"][kind]
+            assert path.is_file() and path.stat().st_size > 0, path
+        assert len(entry["alt_text"]) > 40 and entry["title"] and entry["subtitle"]
+        assert entry["source"].startswith("Source: blacklist-spiral model v")
+    gif = book.out / index["animation"]["files"]["gif"]
+    assert gif.stat().st_size > 1000 and gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+    md = (book.out / "charts.md").read_text()
+    assert all(e["alt_text"] in md for e in index["charts"])
+
+
+def test_svg_keeps_the_title_as_text(book):
+    index = json.loads((book.out / "charts.json").read_text())
+    for entry in index["charts"]:
+        svg = html.unescape((book.out / entry["files"]["svg"]).read_text())
+        first_words = " ".join(entry["title"].split()[:3])
+        assert first_words in svg, entry["id"]
+
+
+def test_source_line_names_scenario_seed_and_replicates(book):
+    spiral = json.loads((book.out / "charts.json").read_text())["charts"][0]
+    assert "scenario zhima-spiral" in spiral["source"] and "seed 5" in spiral["source"]
+    assert "1 replicate" in spiral["source"]
+
+
+def test_spiral_csv_matches_the_listed_table(book, run_dir):
+    plotted = pd.read_csv(book.out / "spiral.csv")
+    listed = pd.read_csv(run_dir / "listed.csv")
+    for variant in ("feedback", "counterfactual"):
+        for month in (-1, 0, 6, 12):
+            rows = listed[(listed["variant"] == variant)
+                          & (listed["ticks_since_listing"] == month)]
+            for metric in ("score", "contacts"):
+                got = plotted[(plotted["variant"] == variant) & (plotted["metric"] == metric)
+                              & (plotted["months_since_listing"] == month)].iloc[0]
+                assert got["episodes"] == len(rows)
+                assert got["median"] == pytest.approx(np.median(rows[metric]))
+                assert got["p05"] == pytest.approx(np.percentile(rows[metric], 5))
+                assert got["p75"] == pytest.approx(np.percentile(rows[metric], 75))
+
+
+def test_association_csv_matches_the_citizens_table(book, run_dir):
+    plotted = pd.read_csv(book.out / "guilt-by-association.csv")
+    citizens = pd.read_csv(run_dir / "citizens.csv")
+    fb = citizens[(citizens["variant"] == "feedback") & ~citizens["ever_listed"]]
+    friends = fb[fb["friend_of_listed"]]
+    row = plotted[(plotted["variant"] == "feedback")
+                  & (plotted["group"] == "friends of the blacklisted")].iloc[0]
+    assert row["citizens"] == len(friends) > 0
+    assert row["mean_score_change"] == pytest.approx(
+        (friends["final_score"] - friends["initial_score"]).mean())
+    assert row["mean_contact_change"] == pytest.approx(
+        (friends["final_contacts"] - friends["initial_contacts"]).mean())
+    assert plotted.groupby("variant")["citizens"].sum().eq(len(fb)).all()
+
+
+def test_grades_csv_matches_the_timeseries(book, run_dir):
+    plotted = pd.read_csv(book.out / "grades-over-time.csv")
+    ts = pd.read_csv(run_dir / "timeseries.csv")
+    ts = ts[ts["variant"] == "feedback"]
+    assert plotted["month"].tolist() == ts["tick"].tolist()
+    for g in "ABCD":
+        assert np.allclose(plotted[f"grade_{g}_percent"], ts[f"share_{g}"] * 100)
+    assert np.allclose(plotted[[f"grade_{g}_percent" for g in "ABCD"]].sum(axis=1), 100)
+
+
+def test_ego_network_rebuilt_from_ties_and_events(run_dir):
+    tables = charts_data.read_run(run_dir)
+    last = int(tables["timeseries"]["tick"].max())
+    ties = charts_data.ties_at(tables["initial_ties"], tables["events"], last)
+    degree = np.zeros(400, dtype=int)
+    for u, v in ties:
+        degree[u] += 1
+        degree[v] += 1
+    final = tables["citizens"].query("variant == 'feedback'").sort_values("citizen")
+    assert (degree == final["final_contacts"].to_numpy()).all()
+    assert len(ties) < len(tables["initial_ties"])  # ties were cut
+
+
+def test_who_drops_you_csv_counts_kept_ties(book, run_dir):
+    plotted = pd.read_csv(book.out / "who-drops-you.csv")
+    tables = charts_data.read_run(run_dir)
+    ego = int(plotted.loc[plotted["role"] == "blacklisted", "citizen"].iloc[0])
+    for month, group in plotted.groupby("month"):
+        ties = charts_data.ties_at(tables["initial_ties"], tables["events"], int(month))
+        friends = {v if u == ego else u for u, v in ties if ego in (u, v)}
+        assert set(group.loc[group["tie"] == "kept", "citizen"]) == friends
+    tracked = tables["tracked"].query("variant == 'feedback'")
+    sample = plotted[plotted["role"] == "friend"].iloc[0]
+    expected = tracked[(tracked["citizen"] == sample["citizen"])
+                       & (tracked["tick"] == sample["month"])]["grade"].iloc[0]
+    assert sample["grade"] == expected
+
+
+def test_scar_compares_a_corrected_wrongful_listing_with_a_never_listed_twin(book):
+    scar = pd.read_csv(book.out / "the-scar.csv")
+    me = scar[scar["role"] == "wrongfully listed"]
+    twin = scar[scar["role"] == "never-listed twin"]
+    assert me["listed"].any() and not me["listed"].iloc[-1]
+    assert not twin["listed"].any()
+    assert len(me) == len(twin)
+    note = next(e for e in json.loads((book.out / "charts.json").read_text())["charts"]
+                if e["id"] == "the-scar")["note"]
+    assert "companion run" in note
+
+
+def test_spiral_image_is_not_blank(book):
+    from PIL import Image
+
+    image = np.asarray(Image.open(book.out / "spiral.png").convert("RGB")).astype(int)
+    assert image.shape[1] >= 1500  # 300 dpi at 6 inches
+    inked = (image.sum(axis=2) < 600).mean()
+    assert inked > 0.05
+    vermillion = ((abs(image[..., 0] - 0xD5) < 12) & (abs(image[..., 1] - 0x5E) < 12)
+                  & (abs(image[..., 2] - 0x00) < 12)).sum()
+    blue = ((abs(image[..., 0] - 0x00) < 12) & (abs(image[..., 1] - 0x72) < 12)
+            & (abs(image[..., 2] - 0xB2) < 12)).sum()
+    assert vermillion > 500 and blue > 500
+
+
+def test_tipping_point_from_a_sweep_folder(tmp_path):
+    points = [(f, w) for f in (0.1, 0.9) for w in (0.0, 0.5)]
+    rows = []
+    for k, (f, w) in enumerate(points):
+        for measure, value in (("never_listed_grade_D_share", f * w), ("ties_lost_share", w)):
+            rows.append({"point": k, "fear_mean": f, "network_weight": w, "measure": measure,
+                         "n": 3, "mean": value, "sd": 0.0, "ci_low": value, "ci_high": value})
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    assert cli_main(["charts", str(tmp_path), "--out", str(tmp_path / "out"),
+                     "--format", "svg,pdf"]) == 0
+    plotted = pd.read_csv(tmp_path / "out" / "tipping-point.csv")
+    assert set(plotted["measure"]) == {"never_listed_grade_D_share"}
+    top = plotted[(plotted["fear_mean"] == 0.9) & (plotted["network_weight"] == 0.5)]
+    assert top["mean"].iloc[0] == pytest.approx(0.45) and top["runs"].iloc[0] == 3
+    assert (tmp_path / "out" / "tipping-point.pdf").stat().st_size > 0
+    grid, chosen = charts_data.tipping_grid(tmp_path, measure="ties_lost_share")
+    assert chosen == "ties_lost_share" and sorted(grid["mean"]) == [0, 0, 0.5, 0.5]
+
+
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    assert cli_main(["charts", str(tmp_path / "nowhere")]) == 2
+    assert cli_main(["charts", str(tmp_path), "--format", "png,gif"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "png, svg, pdf" in err[1]
