@@ -30,12 +30,12 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 def _roots(parent: np.ndarray) -> np.ndarray:
     """The root of every node of a forest given by parent pointers (pointer jumping)."""
-    anc = parent.copy()
-    todo = np.flatnonzero(anc[anc] != anc)
-    while todo.size:
-        anc[todo] = anc[anc[todo]]
-        todo = todo[anc[anc[todo]] != anc[todo]]
-    return anc
+    anc = parent[parent]
+    while True:
+        following = anc[anc]
+        if np.array_equal(following, anc):
+            return anc
+        anc = following
 
 
 def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray, seeds: np.ndarray

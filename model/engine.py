@@ -95,6 +95,7 @@ class ArrayEngine:
         self.scripted = listings_by_tick([*init.cohort, *listings], n)
         self.tick = 0
         own = rules.own_score(history=self.history, points=self.points, p=p)
+        self._own = own.copy()  # own-record part of the score, updated where points change
         self.score = own  # scores "before" the first month: own record only
         self.score = self._scores()
         self._friend_sum = None
@@ -132,36 +133,49 @@ class ArrayEngine:
         self._record()
 
     # --- phases ------------------------------------------------------------------------
+    # The rules are elementwise, so they are applied only to the citizens a draw can affect
+    # (the others get exactly what the rule would give them: nothing); the draws themselves
+    # are still one per citizen, in index order.
     def _behaviour(self) -> None:
+        p = self.params
         u = self.streams["behaviour"].random(self.n)
-        denied = rules.is_denied_services(self.grade, self.listed)
-        self.points += rules.deed_points(u, denied=denied, p=self.params)
+        most_good = max(1.0, p.denied_services_factor) if p.denied_services else 1.0
+        reach = (p.drunk_driving_rate + p.bribery_rate
+                 + (p.elder_care_rate + p.help_poor_rate) * most_good)
+        acting = np.flatnonzero(u < reach)
+        denied = rules.is_denied_services(self.grade[acting], self.listed[acting])
+        self.points[acting] += rules.deed_points(u[acting], denied=denied, p=p)
+        self._own[acting] = rules.own_score(history=self.history[acting],
+                                            points=self.points[acting], p=p)
 
     def _court(self) -> None:
         p, t = self.params, self.tick
         u = self.streams["court"].random(self.n)
-        was_listed = self.listed.copy()
-        leaving = was_listed & rules.is_delisted(
-            u, wrongful=self.wrongful, months_listed=t - self.listed_since,
-            term_months=p.term_months, compliance_rate=p.compliance_rate,
-            oversight_rate=p.oversight_rate)
-        outcome = np.where(was_listed, rules.NO_LISTING,
-                           rules.new_listing(u, listing_rate=p.listing_rate,
-                                             wrongful_rate=p.wrongful_rate))
+        listed_ids = np.flatnonzero(self.listed)
+        out = listed_ids[rules.is_delisted(
+            u[listed_ids], wrongful=self.wrongful[listed_ids],
+            months_listed=t - self.listed_since[listed_ids], term_months=p.term_months,
+            compliance_rate=p.compliance_rate, oversight_rate=p.oversight_rate)]
+        candidates = np.flatnonzero(u < p.listing_rate + p.wrongful_rate)
+        candidates = candidates[~self.listed[candidates]]
+        outcome = dict(zip(candidates.tolist(), rules.new_listing(
+            u[candidates], listing_rate=p.listing_rate, wrongful_rate=p.wrongful_rate).tolist(),
+            strict=True))
         for item in self.scripted.get(t, ()):
-            if not was_listed[item.citizen]:
+            if not self.listed[item.citizen]:
                 outcome[item.citizen] = rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
-        out = np.flatnonzero(leaving)
+        new = np.array(sorted(c for c, o in outcome.items() if o != rules.NO_LISTING),
+                       dtype=np.int64)
+        new_wrongful = np.array([outcome[c] == rules.WRONGFUL for c in new.tolist()], dtype=bool)
         if out.size:
             self.listed[out] = False
             self.delisted_at[out] = t
             self.heard = self.heard[~np.isin(self.heard % self.n, out)]
             self.recorder.delisting(t, out, self.wrongful[out])
-        new = np.flatnonzero(outcome != rules.NO_LISTING)
         if new.size:
             self.listed[new] = True
             self.listed_since[new] = t
-            self.wrongful[new] = outcome[new] == rules.WRONGFUL
+            self.wrongful[new] = new_wrongful
             _, friends = self.ties.incident(new)
             self.recorder.listing(t, new, self.wrongful[new], score_before=self.score[new],
                                   degree_before=self.ties.degree[new], friends=friends)
@@ -298,7 +312,7 @@ class ArrayEngine:
 
     def _scores(self) -> np.ndarray:
         p, t = self.params, self.tick
-        own = rules.own_score(history=self.history, points=self.points, p=p)
+        own = self._own
         if p.network_weight == 0.0:
             social = 0.0  # weighted by 0: the sum is the same without the friends' scores
         else:
@@ -306,8 +320,10 @@ class ArrayEngine:
                                         initial_degree=self.initial_degree,
                                         friend_score_sum=self._friend_sums(),
                                         contacts_share=p.contacts_share)
-        since = np.where(self.delisted_at >= 0, t - self.delisted_at, -1)
-        pen = rules.penalty(listed=self.listed, months_since_delisting=since, p=p)
+        pen = np.zeros(self.n)
+        marked = np.flatnonzero(self.listed | (self.delisted_at >= 0))
+        since = np.where(self.delisted_at[marked] >= 0, t - self.delisted_at[marked], -1)
+        pen[marked] = rules.penalty(listed=self.listed[marked], months_since_delisting=since, p=p)
         return rules.combine_score(own=own, social=social, penalty=pen,
                                    network_weight=p.network_weight)
 

@@ -103,15 +103,15 @@ def score_assortativity(score: np.ndarray, degree: np.ndarray,
     summation order (both drivers get the same bits).
     """
     score = np.asarray(score, dtype=np.float64)
-    weights = np.asarray(degree, dtype=np.float64)
-    two_m = int(weights.sum())
+    friend_score_sum = np.asarray(friend_score_sum, dtype=np.float64)
+    two_m = int(np.asarray(degree).sum())
     if two_m == 0:
         return float("nan")
-    s1 = float(weights @ score)
-    s2 = float(weights @ (score * score))
-    s12 = float(score @ np.asarray(friend_score_sum, dtype=np.float64))
-    if np.array_equal(score, np.rint(score)):
-        s1, s2, s12 = int(s1), int(s2), int(s12)
+    s1 = float(friend_score_sum.sum())  # = sum(degree * score), each score counted per friend
+    s2 = float(np.dot(score * score, degree))
+    s12 = float(score @ friend_score_sum)
+    if all(x.is_integer() and abs(x) < 2.0**53 for x in (s1, s2, s12)):
+        s1, s2, s12 = int(s1), int(s2), int(s12)  # exact: whole-number scores
     numerator = two_m * s12 - s1 * s1
     denominator = two_m * s2 - s1 * s1
     if denominator <= 0:
