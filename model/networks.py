@@ -146,10 +146,27 @@ def _block_model(n: int, d: float, k: int, mixing: float, seed: int) -> nx.Graph
     return nx.Graph(graph)  # drop block metadata; node attribute "block" is kept
 
 
+LARGE = 50_000  # above this many citizens the generators below build arrays directly
+
+
 def build_edges(params, rng: np.random.Generator) -> EdgeArrays:
-    """Build the network named by ``params.network`` as :class:`EdgeArrays`."""
-    if params.network == "erdos_renyi" and params.n_citizens > 50_000:
-        return erdos_renyi_edges(params.n_citizens, params.mean_degree, rng)
+    """Build the network named by ``params.network`` as :class:`EdgeArrays`.
+
+    Up to :data:`LARGE` citizens the networkx generators are used (seeded from ``rng``); above
+    it, vectorised numpy builders of the same models, linear in citizens + ties in time and
+    memory (networkx needs tens of seconds and gigabytes at a million nodes).
+    """
+    n, d = params.n_citizens, params.mean_degree
+    if n > LARGE:
+        if params.network == "erdos_renyi":
+            return erdos_renyi_edges(n, d, rng)
+        if params.network == "watts_strogatz":
+            k = int(2 * round(d / 2))
+            return watts_strogatz_edges(n, k, params.ws_rewire, rng)
+        if params.network == "barabasi_albert":
+            return barabasi_albert_edges(n, max(1, int(round(d / 2))), rng)
+        if params.network == "block":
+            return block_edges(n, d, params.n_communities, params.community_mixing, rng)
     return graph_to_edges(generate_graph(params, rng))
 
 
@@ -173,6 +190,101 @@ def erdos_renyi_edges(n: int, mean_degree: float, rng: np.random.Generator) -> E
     if keys.size > m:
         keys = np.sort(rng.choice(keys, size=m, replace=False))
     return EdgeArrays(n, keys // n, keys % n)
+
+
+def _keys_to_edges(n: int, keys: np.ndarray) -> EdgeArrays:
+    return EdgeArrays(n, keys // n, keys % n)
+
+
+def watts_strogatz_edges(n: int, k: int, rewire: float, rng: np.random.Generator,
+                         *, rounds: int = 30) -> EdgeArrays:
+    """A Watts-Strogatz small world: a ring where each citizen knows its ``k`` nearest, each
+    tie rewired with probability ``rewire`` to a uniformly random citizen.
+
+    A rewired tie that would be a self-loop or duplicate draws again (up to ``rounds`` times,
+    then keeps its lattice end), so the number of ties stays ``n * k / 2``.
+    """
+    if k >= n:
+        raise ParameterError(f"mean_degree = {k} is too large for watts_strogatz with "
+                             f"n_citizens = {n}: need mean_degree < n_citizens")
+    half = k // 2
+    u = np.repeat(np.arange(n, dtype=np.int64), half)
+    v = (u + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
+    pending = np.flatnonzero(rng.random(u.size) < rewire)
+    target = v.copy()
+    for _ in range(rounds):
+        if pending.size == 0:
+            break
+        target[pending] = rng.integers(0, n, size=pending.size, dtype=np.int64)
+        keys = np.minimum(u, target) * n + np.maximum(u, target)
+        order = np.argsort(keys, kind="stable")
+        dup = np.zeros(u.size, dtype=bool)
+        dup[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        bad = (target == u) | dup
+        pending = pending[bad[pending]]
+    target[pending] = v[pending]
+    keys = unique_sorted(np.minimum(u, target) * n + np.maximum(u, target))
+    return _keys_to_edges(n, keys)
+
+
+def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator) -> EdgeArrays:
+    """Preferential attachment (Barabasi-Albert): each new citizen ties to ``m`` others
+    chosen in proportion to their ties so far, starting from a star of ``m + 1`` citizens.
+
+    Vectorised Batagelj-Brandes: the far end of tie ``e`` copies the end stored in a uniformly
+    chosen earlier slot; chains of copies are resolved by pointer jumping. Repeated or
+    self-ties are dropped, so a few citizens get fewer than ``m`` new ties.
+    """
+    if m >= n:
+        raise ParameterError(f"mean_degree = {2 * m} is too large for barabasi_albert with "
+                             f"n_citizens = {n}")
+    seed_u = np.zeros(m, dtype=np.int64)
+    seed_v = np.arange(1, m + 1, dtype=np.int64)
+    new_u = np.repeat(np.arange(m + 1, n, dtype=np.int64), m)
+    total = m + new_u.size
+    slots = np.empty(2 * total, dtype=np.int64)  # slot 2e: near end, 2e + 1: far end
+    slots[0:2 * m:2], slots[1:2 * m:2] = seed_u, seed_v
+    slots[2 * m::2] = new_u
+    known = np.ones(2 * total, dtype=bool)
+    known[2 * m + 1::2] = False
+    first_slot = 2 * (m + (new_u - (m + 1)) * m)  # first slot of the citizen's batch
+    pointer = np.arange(2 * total, dtype=np.int64)
+    pointer[2 * m + 1::2] = (rng.random(new_u.size) * first_slot).astype(np.int64)
+    while True:
+        chase = ~known[pointer]
+        if not chase.any():
+            break
+        pointer[chase] = pointer[pointer[chase]]
+    far = slots[pointer[1::2]]
+    near = slots[0::2]
+    keep = near != far
+    lo, hi = np.minimum(near, far)[keep], np.maximum(near, far)[keep]
+    return _keys_to_edges(n, unique_sorted(lo * n + hi))
+
+
+def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
+                rng: np.random.Generator) -> EdgeArrays:
+    """A stochastic block model: ``communities`` equal blocks, a share ``mixing`` of the
+    expected ties between blocks; ties drawn as uniform pairs per block pair (self-loops and
+    repeats dropped, a negligible shortfall for sparse networks)."""
+    k = min(communities, n)
+    sizes = np.array([n // k + (1 if i < n % k else 0) for i in range(k)], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    s = n / k
+    p_in = min(1.0, (1.0 - mixing) * mean_degree / max(s - 1, 1))
+    p_out = min(1.0, mixing * mean_degree / max(n - s, 1)) if k > 1 else 0.0
+    parts = []
+    for a in range(k):
+        for b in range(a, k):
+            pairs = sizes[a] * (sizes[a] - 1) // 2 if a == b else sizes[a] * sizes[b]
+            count = rng.binomial(int(pairs), p_in if a == b else p_out) if pairs else 0
+            if count == 0:
+                continue
+            x = starts[a] + rng.integers(0, sizes[a], size=count, dtype=np.int64)
+            y = starts[b] + rng.integers(0, sizes[b], size=count, dtype=np.int64)
+            parts.append(np.minimum(x, y)[x != y] * n + np.maximum(x, y)[x != y])
+    keys = unique_sorted(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return _keys_to_edges(n, keys)
 
 
 # --- reading real networks -------------------------------------------------------------------
