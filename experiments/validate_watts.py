@@ -8,7 +8,11 @@ model runs until nobody new is stigmatised (a monotone rule reaches a fixed poin
 synchronous updating the fixed point is the same as Watts's asynchronous one). Each
 realisation draws a new graph and a new seed citizen.
 
-A cascade is *global* when it reaches at least :data:`GLOBAL_SHARE` of the citizens.
+A cascade is *global* when it reaches at least :data:`GLOBAL_SHARE` of the citizens and at
+least :data:`GLOBAL_MIN_CITIZENS` (Watts's 1% of 10,000). The absolute floor matters in the
+reduced sizes of ``--quick``: below the window an Erdos-Renyi graph's largest component holds
+O(log n) citizens (about 40 at n = 2,000 and z = 0.5), which a seed inside it fills; such a
+finite cluster is not a global cascade.
 
 Example:
     >>> sizes = cascade_sizes(n=200, mean_degree=3.0, phi=0.18, realisations=3, seed=1)
@@ -27,6 +31,12 @@ from spiral.model.params import Params
 from spiral.model.streams import run_seed
 
 GLOBAL_SHARE = 0.01
+GLOBAL_MIN_CITIZENS = 100
+
+
+def global_cutoff(n: int) -> float:
+    """Smallest final share that counts as a global cascade in a network of ``n`` citizens."""
+    return max(GLOBAL_SHARE, GLOBAL_MIN_CITIZENS / n)
 
 
 def watts_params(*, n: int, mean_degree: float, phi: float) -> Params:
@@ -92,7 +102,7 @@ def cascade_point(*, n: int, mean_degree: float, phi: float, realisations: int, 
     """Run one (phi, z) point and summarise its cascades."""
     sizes = cascade_sizes(n=n, mean_degree=mean_degree, phi=phi, realisations=realisations,
                           seed=seed, point=point)
-    big = sizes[sizes >= GLOBAL_SHARE]
+    big = sizes[sizes >= global_cutoff(n)]
     mean = float(big.mean()) if big.size else float("nan")
     sd = float(big.std(ddof=1)) if big.size > 1 else float("nan")
     return CascadePoint(phi, mean_degree, realisations, int(big.size), mean, sd)
