@@ -139,8 +139,14 @@ def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: i
     return dist
 
 
+_EVENT_KINDS = ("cut", "delisting", "listing", "rewire")  # alphabetical: the table's sort order
+
+
 class Recorder:
     """Collects the tidy tables of a run; both drivers feed it the same way.
+
+    Everything is kept in numpy arrays, appended in batches (one chunk per call), so the
+    cost per tick does not grow with the number of listing episodes or events kept so far.
 
     Args:
         n: Number of citizens.
@@ -159,52 +165,74 @@ class Recorder:
         self._indices0 = np.asarray(initial_indices)
         self.labels = labels
         self.rows: list[dict] = []
-        self.events: list[tuple] = []
-        self.episode_citizen: list[int] = []
-        self.episode_tick: list[int] = []
-        self.episode_wrongful: list[bool] = []
-        self.episode_end: list[int] = []
+        self._events: list[tuple] = []  # (tick, kind, citizens, others, details) per call
+        self.episode_citizen = np.zeros(0, dtype=np.int64)
+        self.episode_tick = np.zeros(0, dtype=np.int64)
+        self.episode_wrongful = np.zeros(0, dtype=bool)
+        self.episode_end = np.zeros(0, dtype=np.int64)
+        self._open_episode = np.full(n, -1, dtype=np.int64)  # citizen -> open episode
         self._traj: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.ever_listed = np.zeros(n, dtype=bool)
         self.exposed = np.zeros(n, dtype=bool)
         self.initial_score: np.ndarray | None = None
         self.initial_degree: np.ndarray | None = None
-        self._open = np.zeros(0, dtype=np.int64)  # episode ids tracked so far
 
     # --- events ------------------------------------------------------------------------
+    def _event(self, tick, kind, citizens, others, details) -> None:
+        citizens = np.asarray(citizens, dtype=np.int64).ravel()
+        if citizens.size:
+            others = np.broadcast_to(np.asarray(others, dtype=np.int64), citizens.shape)
+            self._events.append((tick, kind, citizens, others.copy(), details))
+
+    @property
+    def events(self) -> list[tuple]:
+        """Every event so far as (tick, event, citizen, other, detail), in recording order."""
+        out = []
+        for tick, kind, citizens, others, details in self._events:
+            texts = np.broadcast_to(np.asarray(details, dtype=object), citizens.shape)
+            out.extend(zip([tick] * citizens.size, [kind] * citizens.size, citizens.tolist(),
+                           others.tolist(), texts.tolist(), strict=True))
+        return out
+
     def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends) -> None:
         """Record new listings (before this tick's cuts): opens one episode per citizen."""
-        for c, w, s, d in zip(citizens.tolist(), wrongful.tolist(), score_before.tolist(),
-                              degree_before.tolist(), strict=True):
-            self.events.append((tick, "listing", c, -1, "wrongful" if w else "rightful"))
-            self.episode_citizen.append(c)
-            self.episode_tick.append(tick)
-            self.episode_wrongful.append(bool(w))
-            self.episode_end.append(-1)
-            self._traj.append((tick - 1, np.array([len(self.episode_citizen) - 1]),
-                               np.array([s]), np.array([d])))
+        citizens = np.asarray(citizens, dtype=np.int64).ravel()
+        wrongful = np.asarray(wrongful, dtype=bool).ravel()
+        first = self.episode_citizen.size
+        ids = np.arange(first, first + citizens.size, dtype=np.int64)
+        self._event(tick, "listing", citizens, -1,
+                    np.where(wrongful, "wrongful", "rightful").astype(object))
+        self.episode_citizen = np.concatenate([self.episode_citizen, citizens])
+        self.episode_tick = np.concatenate([self.episode_tick,
+                                            np.full(citizens.size, tick, dtype=np.int64)])
+        self.episode_wrongful = np.concatenate([self.episode_wrongful, wrongful])
+        self.episode_end = np.concatenate([self.episode_end,
+                                           np.full(citizens.size, -1, dtype=np.int64)])
+        self._open_episode[citizens] = ids
+        self._traj.append((tick - 1, ids,
+                           np.asarray(score_before, dtype=np.float64).ravel().copy(),
+                           np.asarray(degree_before, dtype=np.int64).ravel().copy()))
         self.ever_listed[citizens] = True
         self.exposed[friends] = True
 
     def delisting(self, tick, citizens, wrongful) -> None:
         """Record delistings and close the citizens' open episodes."""
-        open_by_citizen = {c: k for k, c in enumerate(self.episode_citizen)
-                           if self.episode_end[k] < 0}
-        for c, w in zip(citizens.tolist(), wrongful.tolist(), strict=True):
-            self.events.append((tick, "delisting", c, -1, "wrongful" if w else "rightful"))
-            k = open_by_citizen.get(c)
-            if k is not None:
-                self.episode_end[k] = tick
+        citizens = np.asarray(citizens, dtype=np.int64).ravel()
+        wrongful = np.asarray(wrongful, dtype=bool).ravel()
+        self._event(tick, "delisting", citizens, -1,
+                    np.where(wrongful, "wrongful", "rightful").astype(object))
+        episodes = self._open_episode[citizens]
+        self.episode_end[episodes[episodes >= 0]] = tick
+        self._open_episode[citizens] = -1
 
     def cuts(self, tick, droppers, dropped, rule) -> None:
         """Record tie cuts (one row per decision to drop)."""
-        self.events.extend((tick, "cut", a, b, rule)
-                           for a, b in zip(droppers.tolist(), dropped.tolist(), strict=True))
+        self._event(tick, "cut", droppers, np.asarray(dropped, dtype=np.int64).ravel(), rule)
 
     def rewires(self, tick, citizens, new_friends, how) -> None:
         """Record new ties made to replace dropped ones."""
-        self.events.extend((tick, "rewire", a, b, how)
-                           for a, b in zip(citizens.tolist(), new_friends.tolist(), strict=True))
+        self._event(tick, "rewire", citizens, np.asarray(new_friends, dtype=np.int64).ravel(),
+                    how)
 
     # --- per tick ----------------------------------------------------------------------
     def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr,
@@ -227,10 +255,10 @@ class Recorder:
             ids = self.track_ids
             self._tracked.append((tick, ids, score[ids].copy(), degree[ids].copy(),
                                   grade[ids].copy(), listed[ids].copy()))
-        if self.episode_citizen:
-            ids = np.arange(len(self.episode_citizen))
-            cit = np.asarray(self.episode_citizen)
-            self._traj.append((tick, ids, score[cit].copy(), degree[cit].copy()))
+        if self.episode_citizen.size:
+            cit = self.episode_citizen
+            self._traj.append((tick, None, score[cit].astype(np.float64),
+                               np.asarray(degree)[cit].astype(np.int64)))
         self._final = (score.copy(), degree.copy(), grade.copy(), listed.copy(),
                        stigmatised.copy())
 
@@ -242,13 +270,28 @@ class Recorder:
         if rows[-1]["tick"] != last_tick:
             rows.append(tick_measures(tick=last_tick, **state))
         timeseries = pd.DataFrame(rows)
-        events = pd.DataFrame(self.events, columns=["tick", "event", "citizen", "other", "detail"])
-        events = events.sort_values(["tick", "event", "citizen", "other"], kind="stable")
         u = np.repeat(np.arange(self.n), np.diff(self._indptr0))
         keep = u < self._indices0
         initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep]})
-        return RunData(timeseries, self._listed_table(), events.reset_index(drop=True),
+        return RunData(timeseries, self._listed_table(), self._events_table(),
                        self._citizen_table(), initial_ties, self._tracked_table())
+
+    def _events_table(self) -> pd.DataFrame:
+        cols = ["tick", "event", "citizen", "other", "detail"]
+        if not self._events:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        sizes = [c.size for _, _, c, _, _ in self._events]
+        tick = np.repeat([t for t, _, _, _, _ in self._events], sizes).astype(np.int64)
+        code = np.repeat([_EVENT_KINDS.index(k) for _, k, _, _, _ in self._events], sizes)
+        citizen = np.concatenate([c for _, _, c, _, _ in self._events])
+        other = np.concatenate([o for _, _, _, o, _ in self._events])
+        detail = np.concatenate([np.broadcast_to(np.asarray(d, dtype=object), c.shape)
+                                 for _, _, c, _, d in self._events])
+        order = np.lexsort((other, citizen, code, tick))  # stable, like the sort it replaces
+        kinds = np.asarray(_EVENT_KINDS, dtype=object)
+        return pd.DataFrame({"tick": tick[order], "event": kinds[code[order]],
+                             "citizen": citizen[order], "other": other[order],
+                             "detail": detail[order]})
 
     def _tracked_table(self) -> pd.DataFrame:
         cols = ["citizen", "tick", "score", "contacts", "grade", "listed"]
@@ -264,20 +307,23 @@ class Recorder:
                 "listed", "wrongful", "delisting_tick"]
         if not self._traj:
             return pd.DataFrame(columns=cols)
-        ticks = np.concatenate([np.full(ids.size, t) for t, ids, _, _ in self._traj])
-        ids = np.concatenate([ids for _, ids, _, _ in self._traj])
+        sizes = [s.size for _, _, s, _ in self._traj]
+        ticks = np.repeat([t for t, _, _, _ in self._traj], sizes).astype(np.int64)
+        ids = np.concatenate([np.arange(s.size, dtype=np.int64) if i is None else i
+                              for _, i, s, _ in self._traj])
         score = np.concatenate([s for _, _, s, _ in self._traj])
         contacts = np.concatenate([d for _, _, _, d in self._traj])
-        cit = np.asarray(self.episode_citizen)[ids]
-        start = np.asarray(self.episode_tick)[ids]
-        end = np.asarray(self.episode_end)[ids]
+        start = self.episode_tick[ids]
+        cit = self.episode_citizen[ids]
+        order = np.lexsort((ticks, cit, start))  # (listing tick, citizen, tick) is unique
+        ids, ticks, start, cit = ids[order], ticks[order], start[order], cit[order]
+        end = self.episode_end[ids]
         still = (ticks >= start) & ((end < 0) | (ticks < end))
-        table = pd.DataFrame({
+        return pd.DataFrame({
             "citizen": cit, "listing_tick": start, "tick": ticks,
-            "ticks_since_listing": ticks - start, "score": score, "contacts": contacts,
-            "listed": still, "wrongful": np.asarray(self.episode_wrongful)[ids],
-            "delisting_tick": end})
-        return table.sort_values(["listing_tick", "citizen", "tick"]).reset_index(drop=True)
+            "ticks_since_listing": ticks - start, "score": score[order],
+            "contacts": contacts[order], "listed": still,
+            "wrongful": self.episode_wrongful[ids], "delisting_tick": end})
 
     def _citizen_table(self) -> pd.DataFrame:
         score, degree, grade, listed, stigmatised = self._final
