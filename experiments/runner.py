@@ -77,8 +77,13 @@ class RunResult:
 
 
 def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
-             progress=None, track=()) -> RunData:
-    """Run one variant to the end and return its tables."""
+             progress=None, track=(), collect: bool = True) -> RunData:
+    """Run one variant to the end and return its tables.
+
+    ``collect=False`` skips the per-month model measures (the timeseries keeps the first and
+    last month), for sweeps that need only the headline measures; the Mesa driver always
+    collects.
+    """
     if driver == "mesa":
         from spiral.agents.spiral_model import SpiralModel
 
@@ -88,13 +93,15 @@ def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
             if progress:
                 progress(k + 1, params.ticks)
         return model.data()
-    engine = ArrayEngine(params, seed=seed, network=network, listings=listings, track=track)
+    engine = ArrayEngine(params, seed=seed, network=network, listings=listings, track=track,
+                         collect=collect)
     engine.run(progress=progress)
     return engine.data()
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
-                 driver: str = "engine", progress=None, track=()) -> RunResult:
+                 driver: str = "engine", progress=None, track=(), collect: bool = True
+                 ) -> RunResult:
     """Run a scenario and (by default) its paired counterfactual; compute the measures.
 
     Args:
@@ -104,6 +111,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
         progress: Optional callback ``progress(label, done, total)``.
         track: Citizens whose month-by-month state goes to the ``tracked`` table.
+        collect: Collect the model-level measures every month (False: first and last only).
     """
     seed = scenario.seed if seed is None else int(seed)
     timings: dict[str, float] = {}
@@ -116,14 +124,14 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
 
     t0 = time.perf_counter()
     data = simulate(scenario.params, seed=seed, network=network, listings=scenario.listings,
-                    driver=driver, progress=report("feedback"), track=track)
+                    driver=driver, progress=report("feedback"), track=track, collect=collect)
     timings["feedback_s"] = time.perf_counter() - t0
     data_cf = None
     if paired:
         t0 = time.perf_counter()
         data_cf = simulate(scenario.counterfactual_params(), seed=seed, network=network,
                            listings=scenario.listings, driver=driver,
-                           progress=report("counterfactual"), track=track)
+                           progress=report("counterfactual"), track=track, collect=collect)
         timings["counterfactual_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary = summarise(data, data_cf)

@@ -412,7 +412,8 @@ def execute_run(task: RunTask) -> tuple[dict, dict | None]:
 
     start = time.perf_counter()
     scenario = task.scenario.with_changes(**task.changes)
-    result = run_scenario(scenario, seed=task.seed, paired=task.paired)
+    monthly = bool(task.save) and "timeseries" in task.save
+    result = run_scenario(scenario, seed=task.seed, paired=task.paired, collect=monthly)
     record = {"point": task.point, "replicate": task.replicate, "seed": task.seed,
               "params": dict(task.changes), "measures": result.summary,
               "elapsed_s": round(time.perf_counter() - start, 4)}
