@@ -100,7 +100,8 @@ class ArrayEngine:
         self.score = self._scores()
         self._friend_sum = None
         self.grade = rules.grade_of(self.score, p.grade_cutoffs())
-        self.recorder = Recorder(n, self.ties.indptr.copy(), self.ties.indices.copy(), self.labels,
+        indptr, indices = _starting_csr(self.ties)
+        self.recorder = Recorder(n, indptr, indices, self.labels,
                                  track=track, collect=collect)
         self._record()
 
@@ -352,6 +353,18 @@ class ArrayEngine:
                            listed=bool(self.listed[c]), stigmatised=bool(self.stigmatised[c]))
         graph.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
         return graph
+
+
+def _starting_csr(ties) -> tuple[np.ndarray, np.ndarray]:
+    """The starting network as compact CSR arrays, 32-bit where they fit (kept by the recorder
+    for hop distances and the initial-ties table)."""
+    if hasattr(ties, "compact_arrays"):
+        indptr, indices = ties.compact_arrays()
+    else:
+        indptr, indices = ties.indptr.copy(), ties.indices.copy()
+    if ties.n < 2**31 - 1:
+        indices = indices.astype(np.int32)
+    return indptr, indices
 
 
 def _sorted_isin(keys: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:

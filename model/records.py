@@ -272,7 +272,7 @@ class Recorder:
         timeseries = pd.DataFrame(rows)
         u = np.repeat(np.arange(self.n), np.diff(self._indptr0))
         keep = u < self._indices0
-        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep]})
+        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(np.int64)})
         return RunData(timeseries, self._listed_table(), self._events_table(),
                        self._citizen_table(), initial_ties, self._tracked_table())
 
