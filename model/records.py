@@ -142,6 +142,18 @@ def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: i
 _EVENT_KINDS = ("cut", "delisting", "listing", "rewire")  # alphabetical: the table's sort order
 
 
+def _compact_scores(values) -> np.ndarray:
+    """Scores as float32 when that is exact (whole points always are), else float64."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    small = values.astype(np.float32)
+    return small if np.array_equal(small, values) else values.copy()
+
+
+def _compact_counts(values) -> np.ndarray:
+    """Contact counts as int32 (a citizen has fewer than 2**31 friends)."""
+    return np.asarray(values).ravel().astype(np.int32)
+
+
 class Recorder:
     """Collects the tidy tables of a run; both drivers feed it the same way.
 
@@ -209,9 +221,8 @@ class Recorder:
         self.episode_end = np.concatenate([self.episode_end,
                                            np.full(citizens.size, -1, dtype=np.int64)])
         self._open_episode[citizens] = ids
-        self._traj.append((tick - 1, ids,
-                           np.asarray(score_before, dtype=np.float64).ravel().copy(),
-                           np.asarray(degree_before, dtype=np.int64).ravel().copy()))
+        self._traj.append((tick - 1, ids, _compact_scores(score_before),
+                           _compact_counts(degree_before)))
         self.ever_listed[citizens] = True
         self.exposed[friends] = True
 
@@ -257,8 +268,8 @@ class Recorder:
                                   grade[ids].copy(), listed[ids].copy()))
         if self.episode_citizen.size:
             cit = self.episode_citizen
-            self._traj.append((tick, None, score[cit].astype(np.float64),
-                               np.asarray(degree)[cit].astype(np.int64)))
+            self._traj.append((tick, None, _compact_scores(score[cit]),
+                               _compact_counts(np.asarray(degree)[cit])))
         self._final = (score.copy(), degree.copy(), grade.copy(), listed.copy(),
                        stigmatised.copy())
 
@@ -272,7 +283,8 @@ class Recorder:
         timeseries = pd.DataFrame(rows)
         u = np.repeat(np.arange(self.n), np.diff(self._indptr0))
         keep = u < self._indices0
-        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(np.int64)})
+        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(np.int64)},
+                                    copy=False)
         return RunData(timeseries, self._listed_table(), self._events_table(),
                        self._citizen_table(), initial_ties, self._tracked_table())
 
@@ -291,7 +303,7 @@ class Recorder:
         kinds = np.asarray(_EVENT_KINDS, dtype=object)
         return pd.DataFrame({"tick": tick[order], "event": kinds[code[order]],
                              "citizen": citizen[order], "other": other[order],
-                             "detail": detail[order]})
+                             "detail": detail[order]}, copy=False)
 
     def _tracked_table(self) -> pd.DataFrame:
         cols = ["citizen", "tick", "score", "contacts", "grade", "listed"]
@@ -307,23 +319,38 @@ class Recorder:
                 "listed", "wrongful", "delisting_tick"]
         if not self._traj:
             return pd.DataFrame(columns=cols)
-        sizes = [s.size for _, _, s, _ in self._traj]
-        ticks = np.repeat([t for t, _, _, _ in self._traj], sizes).astype(np.int64)
-        ids = np.concatenate([np.arange(s.size, dtype=np.int64) if i is None else i
-                              for _, i, s, _ in self._traj])
-        score = np.concatenate([s for _, _, s, _ in self._traj])
-        contacts = np.concatenate([d for _, _, _, d in self._traj])
-        start = self.episode_tick[ids]
-        cit = self.episode_citizen[ids]
-        order = np.lexsort((ticks, cit, start))  # (listing tick, citizen, tick) is unique
-        ids, ticks, start, cit = ids[order], ticks[order], start[order], cit[order]
-        end = self.episode_end[ids]
-        still = (ticks >= start) & ((end < 0) | (ticks < end))
+        # rows of each episode: one per month from the month before its listing to the last
+        # month recorded, placed straight into (listing tick, citizen, tick) order
+        first = self.episode_tick - 1
+        last = max(t for t, _, _, _ in self._traj)
+        rows = last - first + 1
+        episodes = np.lexsort((self.episode_citizen, self.episode_tick))
+        block = np.zeros(rows.size, dtype=np.int64)
+        block[episodes] = np.cumsum(rows[episodes]) - rows[episodes]
+        total = int(rows.sum())
+        score = np.empty(total, dtype=np.float64)
+        contacts = np.empty(total, dtype=np.int64)
+        filled = np.zeros(total, dtype=bool)
+        for t, ids, s, d in self._traj:
+            ids = np.arange(s.size, dtype=np.int64) if ids is None else ids
+            at = block[ids] + (t - first[ids])
+            score[at] = s
+            contacts[at] = d
+            filled[at] = True
+        if not filled.all() or sum(s.size for _, _, s, _ in self._traj) != total:
+            raise RuntimeError("listing trajectories are not one row per episode and month; "
+                               "record() must be called once per month")  # pragma: no cover
+        sizes = rows[episodes]
+        offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        ticks = np.arange(total, dtype=np.int64) - offsets + np.repeat(first[episodes], sizes)
+        start = np.repeat(self.episode_tick[episodes], sizes)
+        end = np.repeat(self.episode_end[episodes], sizes)
         return pd.DataFrame({
-            "citizen": cit, "listing_tick": start, "tick": ticks,
-            "ticks_since_listing": ticks - start, "score": score[order],
-            "contacts": contacts[order], "listed": still,
-            "wrongful": self.episode_wrongful[ids], "delisting_tick": end})
+            "citizen": np.repeat(self.episode_citizen[episodes], sizes), "listing_tick": start,
+            "tick": ticks, "ticks_since_listing": ticks - start, "score": score,
+            "contacts": contacts, "listed": (ticks >= start) & ((end < 0) | (ticks < end)),
+            "wrongful": np.repeat(self.episode_wrongful[episodes], sizes),
+            "delisting_tick": end}, copy=False)  # fresh arrays: no need to copy them again
 
     def _citizen_table(self) -> pd.DataFrame:
         score, degree, grade, listed, stigmatised = self._final
