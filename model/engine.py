@@ -128,8 +128,7 @@ class ArrayEngine:
         self._stigma()
         droppers, dropped = self._unfriending()
         self._rewire_and_apply(droppers, dropped)
-        self.score = self._scores()
-        self._friend_sum = None
+        self._set_scores(self._scores())
         self.grade = rules.grade_of(self.score, self.params.grade_cutoffs())
         self._record()
 
@@ -251,6 +250,17 @@ class ArrayEngine:
         u = self.streams["unfriending"].random(keys.size)
         cut = u < rules.drop_probability(self.fear[i], self.params.unfriend_rate)
         return i[cut], j[cut]
+
+    def _set_scores(self, score: np.ndarray) -> None:
+        """Take the month's new scores; keep the friends' score sums if few scores moved."""
+        changed = np.flatnonzero(score != self.score)
+        if self._friend_sum is not None and changed.size * 8 < self.n:
+            citizens, friends = self.ties.incident(changed)
+            delta = score - self.score
+            np.add.at(self._friend_sum, friends, delta[citizens])  # whole numbers: exact
+        else:
+            self._friend_sum = None
+        self.score = score
 
     def _friend_sums(self) -> np.ndarray:
         """Sum of the friends' current scores for every citizen (one sparse product, cached)."""

@@ -171,3 +171,19 @@ def test_empty_and_edgeless_networks():
         assert fast.n_ties == 0 and fast.component_stats() == (n, 1)
         assert fast.apply(remove=([0], [0]), add=([0], [0])) == (0, 0)
         assert fast.neighbour_sum(np.ones(n)).tolist() == [0.0] * n
+
+
+@pytest.mark.parametrize(("changes", "mostly_updated"), [
+    (dict(network_weight=0.0, unfriend_rule="none"), True),  # few scores move a month
+    (dict(network_weight=0.5, rewire="random"), False)])  # sums shifted by the tie changes
+def test_cached_friend_score_sums_equal_a_fresh_product_every_month(changes, mostly_updated):
+    params = Params({**BUSY, "listing_rate": 0.002, **changes})
+    engine = ArrayEngine(params, seed=2)
+    fresh = engine.ties.neighbour_sum
+    products = []
+    engine.ties.neighbour_sum = lambda values: products.append(1) or fresh(values)
+    for _ in range(params.ticks):
+        engine.step()
+        assert np.array_equal(engine._friend_sums(), fresh(engine.score))
+    if mostly_updated:
+        assert len(products) < params.ticks // 2, "most months update the sums, no product"
