@@ -86,15 +86,16 @@ class Connectivity:
     """Components of a changing undirected graph, repaired incrementally.
 
     Args:
-        ties: The tie structure (``n`` and ``incident(nodes)``). Call :meth:`update` after
-            each batch of changes, once the structure shows the new ties.
+        n: Number of citizens.
         indptr: CSR row pointers of the starting network.
         indices: CSR column indices of the starting network.
+
+    Call :meth:`update` after each batch of changes, once the tie structure shows the new
+    ties (it is passed in, not kept, so the two never form a reference cycle).
     """
 
-    def __init__(self, ties, indptr: np.ndarray, indices: np.ndarray) -> None:
-        self.ties = ties
-        n = self.n = ties.n
+    def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray) -> None:
+        self.n = n
         self.parent = _spanning_forest(n, indptr, indices)
         self.root = _roots(self.parent)
         self.n_roots = int((self.parent == np.arange(n)).sum())
@@ -111,9 +112,15 @@ class Connectivity:
         """Component of every citizen, as the id of its forest root."""
         return self.root.copy()
 
-    def update(self, removed: tuple[np.ndarray, np.ndarray],
+    def update(self, ties, removed: tuple[np.ndarray, np.ndarray],
                added: tuple[np.ndarray, np.ndarray]) -> None:
-        """Repair the forest after ties ``removed`` were cut and ties ``added`` were made."""
+        """Repair the forest after ties ``removed`` were cut and ties ``added`` were made.
+
+        Args:
+            ties: The tie structure after the changes (its ``incident(nodes)`` is used).
+            removed: The ties actually cut, as (u, v) arrays.
+            added: The ties actually made, as (u, v) arrays.
+        """
         ru, rv = removed
         au, av = added
         parent = self.parent
@@ -128,7 +135,7 @@ class Connectivity:
             detached = np.zeros(self.n, dtype=bool)
             detached[cut_children] = True
             inside = np.flatnonzero(detached[piece])
-            x, y = self.ties.incident(inside)
+            x, y = ties.incident(inside)
         else:
             piece = self.root
             x = y = _EMPTY

@@ -53,7 +53,7 @@ class FastTieTable(TieMethods):
         self.last_removed = (_EMPTY, _EMPTY)
         self.last_added = (_EMPTY, _EMPTY)
         self._build(canonical_keys(self.n, u, v))
-        self.connectivity = Connectivity(self, self._indptr, self._indices)
+        self.connectivity = Connectivity(self.n, self._indptr, self._indices)
 
     # --- structure ---------------------------------------------------------------------
     def _build(self, keys: np.ndarray) -> None:
@@ -230,7 +230,7 @@ class FastTieTable(TieMethods):
         self.last_removed = (removed_keys // n, removed_keys % n)
         self.last_added = (added_keys // n, added_keys % n)
         if removed_keys.size or added_keys.size:
-            self.connectivity.update(self.last_removed, self.last_added)
+            self.connectivity.update(self, self.last_removed, self.last_added)
             self._changed()
         return int(removed_keys.size), int(added_keys.size)
 
