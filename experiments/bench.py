@@ -51,7 +51,8 @@ def configure(parser) -> None:
     parser.add_argument("--sizes", type=_sizes, metavar="N,N,...",
                         help=f"populations to measure (default {','.join(map(str, SIZES))})")
     parser.add_argument("--ticks", type=int, metavar="T",
-                        help="engine ticks per size (default: 24, 12 above 100,000)")
+                        help="engine ticks per size (default 24: the cohort is listed in month "
+                        "12, so half the months carry its cuts)")
     parser.add_argument("--mesa-ticks", type=int, metavar="T",
                         help="Mesa driver ticks (default: 6 at 1,000, 3 at 10,000)")
     parser.add_argument("--sweep-runs", type=int, default=None, metavar="R",
@@ -90,7 +91,7 @@ def main(args) -> int:
     report = {"machine": machine(), "scenario": SCENARIO, "seed": args.seed, "quick": quick,
               "engine": [], "mesa": [], "sweep": None, "full_run": None}
     for n in sizes:
-        ticks = args.ticks or (3 if quick else (12 if n > 100_000 else 24))
+        ticks = args.ticks or (3 if quick else 24)
         _note(f"array engine, {n:,} citizens, {ticks} ticks")
         report["engine"].append(_in_subprocess("engine", n=n, ticks=ticks, seed=args.seed))
     for n in (s for s in sizes if s <= MESA_LIMIT):
