@@ -13,7 +13,9 @@ batch of changes:
 
 A batch of changes costs O(changes * log(degree)); a neighbour sum costs one sparse
 matrix-vector product plus O(overflow). Connectivity (components, largest component) is kept
-up to date incrementally by :class:`~spiral.model.connectivity.Connectivity`.
+up to date incrementally by :class:`~spiral.model.connectivity.Connectivity` while they are
+asked for every month; when nobody asks for a few batches (runs without per-month measures)
+the repair stops and the next question is answered by a fresh count.
 
 Example:
     >>> import numpy as np
@@ -33,6 +35,7 @@ from spiral.model.connectivity import Connectivity
 from spiral.model.ties import TieMethods, canonical_keys, concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+KEEP_COMPONENTS_FOR = 2  # batches of changes without a components question before dropping
 
 
 class FastTieTable(TieMethods):
@@ -53,7 +56,8 @@ class FastTieTable(TieMethods):
         self.last_removed = (_EMPTY, _EMPTY)
         self.last_added = (_EMPTY, _EMPTY)
         self._build(canonical_keys(self.n, u, v))
-        self.connectivity = Connectivity(self.n, self._indptr, self._indices)
+        self._connectivity: Connectivity | None = None
+        self._unasked = 0  # batches of changes since components were last asked for
 
     # --- structure ---------------------------------------------------------------------
     def _build(self, keys: np.ndarray) -> None:
@@ -215,6 +219,15 @@ class FastTieTable(TieMethods):
         """Number of connected components and size of the largest (isolates count)."""
         return self.connectivity.stats()
 
+    @property
+    def connectivity(self) -> Connectivity:
+        """The component bookkeeping (built from the current ties when first needed)."""
+        self._unasked = 0
+        if self._connectivity is None:
+            indptr, indices = self.compact_arrays()
+            self._connectivity = Connectivity(self.n, indptr, indices)
+        return self._connectivity
+
     # --- changes -----------------------------------------------------------------------
     def apply(self, *, remove=(_EMPTY, _EMPTY), add=(_EMPTY, _EMPTY)) -> tuple[int, int]:
         """Remove ties, then add ties, in one batch; returns (removed, added) counts.
@@ -230,7 +243,11 @@ class FastTieTable(TieMethods):
         self.last_removed = (removed_keys // n, removed_keys % n)
         self.last_added = (added_keys // n, added_keys % n)
         if removed_keys.size or added_keys.size:
-            self.connectivity.update(self, self.last_removed, self.last_added)
+            self._unasked += 1
+            if self._unasked > KEEP_COMPONENTS_FOR:
+                self._connectivity = None
+            elif self._connectivity is not None:
+                self._connectivity.update(self, self.last_removed, self.last_added)
             self._changed()
         return int(removed_keys.size), int(added_keys.size)
 

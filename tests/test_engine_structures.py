@@ -205,3 +205,20 @@ def test_engine_memory_is_released_without_waiting_for_the_garbage_collector():
     finally:
         gc.enable()
     assert len(data.timeseries) == 6
+
+
+def test_components_are_recounted_when_not_asked_for_a_while():
+    rng = np.random.default_rng(4)
+    g = nx.gnm_random_graph(300, 320, seed=4)
+    e = np.array(list(g.edges()), dtype=np.int64)
+    ref = TieTable(300, e[:, 0], e[:, 1])
+    fast = FastTieTable(300, e[:, 0], e[:, 1])
+    assert fast.component_stats() == ref.component_stats()
+    for step in range(12):
+        remove, add = _random_batch(rng, 300, ref, 10)
+        ref.apply(remove=remove, add=add)
+        fast.apply(remove=remove, add=add)
+        if step in (0, 1):
+            assert fast._connectivity is not None, "repaired while recently asked"
+    assert fast._connectivity is None, "not asked for many batches: bookkeeping dropped"
+    assert fast.component_stats() == ref.component_stats()
