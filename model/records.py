@@ -59,12 +59,13 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
     counts = np.bincount(grade, minlength=4)
     for k, g in enumerate(GRADES):
         row[f"share_{g}"] = counts[k] / n
-    row["listed"] = int(listed.sum())
-    row["wrongful_listed"] = int((listed & wrongful).sum())
-    row["stigmatised"] = int(stigmatised.sum())
-    row["ties"] = int(degree.sum() // 2)
-    row["mean_degree"] = float(degree.mean()) if n else 0.0
-    row["isolates"] = int((degree == 0).sum())
+    row["listed"] = int(np.count_nonzero(listed))
+    row["wrongful_listed"] = int(np.count_nonzero(listed & wrongful))
+    row["stigmatised"] = int(np.count_nonzero(stigmatised))
+    ends = int(degree.sum())
+    row["ties"] = ends // 2
+    row["mean_degree"] = float(np.float64(ends) / n) if n else 0.0
+    row["isolates"] = int(np.count_nonzero(degree == 0))
     n_comp, largest = component_stats(csr)
     row["components"] = n_comp
     row["largest_component_share"] = float(largest / n) if n else 0.0
@@ -270,8 +271,9 @@ class Recorder:
             cit = self.episode_citizen
             self._traj.append((tick, None, _compact_scores(score[cit]),
                                _compact_counts(np.asarray(degree)[cit])))
-        self._final = (score.copy(), degree.copy(), grade.copy(), listed.copy(),
-                       stigmatised.copy())
+        # the state of the last month: the drivers change it only in their next month, which
+        # records again, so references suffice (copied when the tables are built)
+        self._final = (score, degree, grade, listed, stigmatised)
 
     # --- output ------------------------------------------------------------------------
     def data(self) -> RunData:
@@ -353,7 +355,7 @@ class Recorder:
             "delisting_tick": end}, copy=False)  # fresh arrays: no need to copy them again
 
     def _citizen_table(self) -> pd.DataFrame:
-        score, degree, grade, listed, stigmatised = self._final
+        score, degree, grade, listed, stigmatised = (x.copy() for x in self._final)
         hops = hops_from(np.flatnonzero(self.ever_listed), self._indptr0, self._indices0, self.n)
         table = pd.DataFrame({
             "citizen": np.arange(self.n),
