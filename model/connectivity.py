@@ -100,6 +100,56 @@ class Connectivity:
         self.root = _roots(self.parent)
         self.n_roots = int((self.parent == np.arange(n)).sum())
         self._stats: tuple[int, int] | None = None
+        self._index_children()
+
+    # --- children lists: the parent pointers inverted, for walking down detached subtrees ---
+    def _index_children(self) -> None:
+        """Children grouped by parent; later changes go to a sorted list of extra links."""
+        order = np.argsort(self.parent, kind="stable")
+        self._kids = order
+        self._kids_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.parent, minlength=self.n), out=self._kids_ptr[1:])
+        self._kids_extra = _EMPTY  # sorted keys parent * n + child of links made since
+
+    def _children(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(child, parent) for every current child of ``nodes`` (stale entries skipped)."""
+        n = self.n
+        starts = self._kids_ptr[nodes]
+        lengths = self._kids_ptr[nodes + 1] - starts
+        kids = self._kids[concat_ranges(starts, lengths)]
+        owners = np.repeat(nodes, lengths)
+        if self._kids_extra.size:
+            first = np.searchsorted(self._kids_extra, nodes * n)
+            last = np.searchsorted(self._kids_extra, (nodes + 1) * n)
+            extra = self._kids_extra[concat_ranges(first, last - first)]
+            kids = np.concatenate([kids, extra % n])
+            owners = np.concatenate([owners, extra // n])
+        valid = (self.parent[kids] == owners) & (kids != owners)
+        kids, owners = kids[valid], owners[valid]
+        kids, at = np.unique(kids, return_index=True)  # a link can be listed twice
+        return kids, owners[at]
+
+    def _moved(self, nodes: np.ndarray) -> None:
+        """Record that ``nodes`` got new parents."""
+        if nodes.size:
+            keys = self.parent[nodes] * self.n + nodes
+            self._kids_extra = unique_sorted(np.concatenate([self._kids_extra, keys]))
+            if self._kids_extra.size > self.n // 8 + 64:
+                self._index_children()
+
+    def _subtrees(self, tops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every node below each of ``tops`` (roots of detached subtrees), with its top."""
+        nodes, labels = [tops], [tops]
+        frontier, frontier_top = tops, tops
+        while frontier.size:
+            kids, owners = self._children(frontier)
+            order = np.searchsorted(frontier, owners)
+            frontier, frontier_top = kids, frontier_top[order]
+            nodes.append(frontier)
+            labels.append(frontier_top)
+            sort = np.argsort(frontier, kind="stable")
+            frontier, frontier_top = frontier[sort], frontier_top[sort]
+        return np.concatenate(nodes), np.concatenate(labels)
 
     def stats(self) -> tuple[int, int]:
         """(number of components, size of the largest component); isolates count."""
@@ -128,30 +178,36 @@ class Connectivity:
         if cut_children.size == 0 and au.size == 0:
             return
         self._stats = None
+        inside = top = x = y = _EMPTY
         if cut_children.size:
             parent[cut_children] = cut_children
             self.n_roots += int(cut_children.size)
-            piece = _roots(parent)
-            detached = np.zeros(self.n, dtype=bool)
-            detached[cut_children] = True
-            inside = np.flatnonzero(detached[piece])
+            inside, top = self._subtrees(unique_sorted(cut_children))
+            order = np.argsort(inside)
+            inside, top = inside[order], top[order]
             x, y = ties.incident(inside)
-        else:
-            piece = self.root
-            x = y = _EMPTY
         x = np.concatenate([x, au])
         y = np.concatenate([y, av])
-        across = piece[x] != piece[y]
-        self._join(piece, x[across], y[across], cut_children)
+        px, py = self._piece_of(x, inside, top), self._piece_of(y, inside, top)
+        across = px != py
+        self._join(px[across], py[across], x[across], y[across], cut_children, inside, top)
 
-    def _join(self, piece: np.ndarray, x: np.ndarray, y: np.ndarray,
-              cut_children: np.ndarray) -> None:
-        """Re-hang pieces joined by ties (x, y) between them; set every node's root."""
+    def _piece_of(self, nodes: np.ndarray, inside: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """The piece of each node: the top of its detached subtree, else its tree's root."""
+        out = self.root[nodes]
+        if inside.size and nodes.size:
+            pos = np.minimum(np.searchsorted(inside, nodes), inside.size - 1)
+            hit = inside[pos] == nodes
+            out[hit] = top[pos[hit]]
+        return out
+
+    def _join(self, px: np.ndarray, py: np.ndarray, x: np.ndarray, y: np.ndarray,
+              cut_children: np.ndarray, inside: np.ndarray, top: np.ndarray) -> None:
+        """Re-hang pieces joined by ties (x in piece px, y in piece py); update the roots."""
         parent = self.parent
+        self.root[inside] = top  # every node's root is now the root of its piece
         if x.size == 0:
-            self.root = piece
             return
-        px, py = piece[x], piece[y]
         nodes = unique_sorted(np.concatenate([px, py, cut_children]))
         m = nodes.size
         sx, sy = np.searchsorted(nodes, px), np.searchsorted(nodes, py)
@@ -176,22 +232,34 @@ class Connectivity:
         hung = np.flatnonzero(pred[:m] != m)
         want = hung * m + pred[hung]
         tie = first_tie[np.searchsorted(keys, want)]
+        moved: list[int] = []
         for p_node, a, b in zip(nodes[hung].tolist(), ends_a[tie].tolist(),
                                 ends_b[tie].tolist(), strict=True):
-            _reroot(parent, a, p_node)
+            moved.extend(_reroot(parent, a, p_node))
             parent[a] = b
+            moved.append(a)
+        self._moved(np.array(moved, dtype=np.int64))
         self.n_roots -= int(hung.size)
-        rep_of = reps[np.argsort(comp[reps])][comp]
-        scratch = np.arange(self.n, dtype=np.int64)
-        scratch[nodes] = nodes[rep_of]
-        self.root = scratch[piece]
+        final_root = nodes[reps[np.argsort(comp[reps])][comp]]
+        if ((final_root != nodes) & ~detached).any():  # whole trees joined: relabel everyone
+            scratch = np.arange(self.n, dtype=np.int64)
+            scratch[nodes] = final_root
+            self.root = scratch[self.root]
+        elif inside.size:
+            self.root[inside] = final_root[np.searchsorted(nodes, top)]
 
 
-def _reroot(parent: np.ndarray, node: int, old_root: int) -> None:
-    """Make ``node`` the root of its tree by reversing the path up to ``old_root``."""
+def _reroot(parent: np.ndarray, node: int, old_root: int) -> list[int]:
+    """Make ``node`` the root of its tree by reversing the path up to ``old_root``.
+
+    Returns the nodes whose parent changed.
+    """
+    moved = []
     previous = node
     current = int(parent[node])
     while previous != old_root:
         following = int(parent[current])
         parent[current] = previous
+        moved.append(current)
         previous, current = current, following
+    return moved
