@@ -10,6 +10,7 @@ switched off), computes the headline measures and, if asked, writes a results fo
     DIR/events.csv        listings, delistings, tie cuts, rewires
     DIR/citizens.csv      one row per variant and citizen at the end (CSV up to 200,000 citizens)
     DIR/initial_ties.csv  the starting network, one row per tie (CSV up to 200,000 citizens)
+                          (any table over 1,000,000 rows is written as Parquet only)
     DIR/tracked.csv       opt-in: chosen citizens month by month
     DIR/*.parquet         the same tables as Parquet
     DIR/summary.json      headline spiral measures
@@ -44,6 +45,9 @@ from spiral.model.streams import make_streams
 
 FORMAT_VERSION = 1
 CSV_CITIZEN_LIMIT = 200_000
+CSV_ROW_LIMIT = 1_000_000  # larger tables are written as Parquet only
+WRITE_ROWS = 500_000  # rows converted and written at a time
+FIGURE_MONTHS = 36  # months after listing drawn by the spiral figure
 VARIANTS = ("feedback", "counterfactual")
 PACKAGES = ("blacklist-spiral", "mesa", "numpy", "scipy", "networkx", "pandas", "matplotlib",
             "pyarrow")
@@ -63,17 +67,18 @@ class RunResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables of both variants, stacked with a ``variant`` column."""
-        out = {}
-        for name in ("timeseries", "listed", "events", "citizens", "tracked"):
-            frames = []
-            for variant, data in zip(VARIANTS, (self.data, self.data_cf), strict=True):
-                if data is not None:
-                    frame = getattr(data, name).copy()
-                    frame.insert(0, "variant", variant)
-                    frames.append(frame)
-            out[name] = pd.concat(frames, ignore_index=True)
+        out = {name: pd.concat(list(self.variant_frames(name)), ignore_index=True)
+               for name in ("timeseries", "listed", "events", "citizens", "tracked")}
         out["initial_ties"] = self.data.initial_ties
         return out
+
+    def variant_frames(self, name: str):
+        """Each variant's table ``name`` with a leading ``variant`` column (no data copied)."""
+        for variant, data in zip(VARIANTS, (self.data, self.data_cf), strict=True):
+            if data is not None:
+                frame = getattr(data, name).copy(deep=False)
+                frame.insert(0, "variant", variant)
+                yield frame
 
 
 def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
@@ -200,19 +205,23 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
     tmp.mkdir()
     try:
         t0 = time.perf_counter()
-        tables = result.tables()
         n = len(result.data.citizens)
-        for name, frame in tables.items():
-            if name == "tracked" and frame.empty:
+        for name in ("timeseries", "listed", "events", "citizens", "tracked", "initial_ties"):
+            if name == "initial_ties":
+                frames = [result.data.initial_ties]
+            else:
+                frames = list(result.variant_frames(name))
+            rows = sum(len(f) for f in frames)
+            if name == "tracked" and rows == 0:
                 continue
-            if name not in ("citizens", "initial_ties") or n <= CSV_CITIZEN_LIMIT:
-                frame.to_csv(tmp / f"{name}.csv", index=False)
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            csv = rows <= CSV_ROW_LIMIT and (name not in ("citizens", "initial_ties")
+                                             or n <= CSV_CITIZEN_LIMIT)
+            _write_table(frames, tmp / name, csv=csv)
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         if figures:
             from spiral.experiments.figures import spiral_figure
 
-            spiral_figure(tables["listed"], tmp / "figures" / "spiral",
+            spiral_figure(_figure_rows(result), tmp / "figures" / "spiral",
                           title_note=f"{result.scenario.name}, seed {result.seed}")
         result.timings["write_s"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
@@ -227,6 +236,36 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_table(frames: list[pd.DataFrame], stem: Path, *, csv: bool) -> None:
+    """Write one table from its per-variant parts, a slice of rows at a time (Parquet row
+    groups, CSV appended), so writing never holds a second copy of a large table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.Schema.from_pandas(frames[0], preserve_index=False)
+    first = True
+    with pq.ParquetWriter(stem.with_suffix(".parquet"), schema) as writer:
+        for frame in frames:
+            for start in range(0, max(len(frame), 1), WRITE_ROWS):
+                part = frame.iloc[start:start + WRITE_ROWS]
+                writer.write_table(pa.Table.from_pandas(part, schema=schema,
+                                                        preserve_index=False))
+                if csv:
+                    part.to_csv(stem.with_suffix(".csv"), index=False,
+                                mode="w" if first else "a", header=first)
+                first = False
+
+
+def _figure_rows(result: RunResult) -> pd.DataFrame:
+    """The rows of the ``listed`` table the spiral figure reads (months -1 to 36)."""
+    columns = ["variant", "citizen", "listing_tick", "ticks_since_listing", "score", "contacts"]
+    parts = []
+    for frame in result.variant_frames("listed"):
+        months = frame["ticks_since_listing"]
+        parts.append(frame.loc[(months >= -1) & (months <= FIGURE_MONTHS), columns])
+    return pd.concat(parts, ignore_index=True)
 
 
 def default_out_dir(scenario: Scenario, seed: int) -> Path:
