@@ -92,7 +92,8 @@ class Citizen(FixedAgent):
         for friend in self.reconsider_friends():
             self.model.cut_tie(self, friend)
             if self.model.params.rewire != "none":
-                new = self.propose_new_friend(friend, self.model.draw_rewiring())
+                new = self.propose_new_friend(friend, self.model.draw_rewiring(),
+                                              self.model.unmarked_citizens())
                 if new is not None:
                     self.model.add_tie(self, new)
         self.update_score()
@@ -206,11 +207,15 @@ class Citizen(FixedAgent):
         return (other is not self and other is not dropped and not other.marked
                 and other.index not in self.cell.connections)
 
-    def propose_new_friend(self, dropped: Citizen, draws: list[float]) -> Citizen | None:
-        """Whom to befriend instead of ``dropped``, from ``2 * rewire_attempts`` draws."""
-        p, citizens = self.model.params, self.model.citizens
+    def propose_new_friend(self, dropped: Citizen, draws: list[float],
+                           unmarked: list[Citizen]) -> Citizen | None:
+        """Whom to befriend instead of ``dropped``, from ``2 * rewire_attempts`` draws.
+
+        ``unmarked`` are the citizens neither listed nor stigmatised, by index: the pool a
+        random or homophilous replacement is drawn from.
+        """
+        p = self.model.params
         attempts = p.rewire_attempts
-        n = len(citizens)
         if p.rewire == "friend_of_friend":
             others = [f for f in self.friends() if f is not dropped]
             for a in range(attempts):
@@ -222,7 +227,9 @@ class Citizen(FixedAgent):
                 if self.acceptable_new_friend(cand, dropped):
                     return cand
             return None
-        candidates = [citizens[int(rules.pick_index(u, n))] for u in draws[:attempts]]
+        if not unmarked:
+            return None
+        candidates = [unmarked[int(rules.pick_index(u, len(unmarked)))] for u in draws[:attempts]]
         valid = [c for c in candidates if self.acceptable_new_friend(c, dropped)]
         if not valid:
             return None

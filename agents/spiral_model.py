@@ -92,6 +92,10 @@ class SpiralModel(mesa.Model):
         """The ``2 * rewire_attempts`` numbers one tie replacement may use."""
         return [self.draw("rewiring") for _ in range(2 * self.params.rewire_attempts)]
 
+    def unmarked_citizens(self) -> list[Citizen]:
+        """Citizens neither listed nor stigmatised, by index (where new friends come from)."""
+        return [c for c in self.citizens if not c.marked]
+
     # --- the court's and the network's bookkeeping ------------------------------------------
     def scripted_listing(self, index: int) -> ScriptedListing | None:
         """The scripted listing of this citizen at the current month, if any."""
@@ -163,8 +167,9 @@ class SpiralModel(mesa.Model):
                                np.array([f.index for _, f in cuts]), self.params.unfriend_rule)
             if self.params.rewire != "none":
                 seen = set()
+                unmarked = self.unmarked_citizens()
                 for citizen, dropped in cuts:
-                    new = citizen.propose_new_friend(dropped, self.draw_rewiring())
+                    new = citizen.propose_new_friend(dropped, self.draw_rewiring(), unmarked)
                     if new is None:
                         continue
                     key = (min(citizen.index, new.index), max(citizen.index, new.index))

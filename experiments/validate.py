@@ -119,6 +119,5 @@ def gross_frame(runs):
     return pd.DataFrame([{"rewiring": r.rewiring, "spread": r.spread, "fade": r.fade,
                           "start_share": r.start_share, "final_prevalence": r.final_prevalence,
                           "max_prevalence": float(r.prevalence.max()),
-                          "ties_lost_share": r.ties_lost_share,
-                          "completed_replacements_share": r.completed_share, "dt": r.dt, "ticks": r.ticks}
+                          "ties_lost_share": r.ties_lost_share, "dt": r.dt, "ticks": r.ticks}
                          for r in runs])

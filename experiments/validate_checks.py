@@ -304,8 +304,8 @@ def gross_checks(runs: list[GrossRun]) -> list[Check]:
     checks.append(Check(f"Gross w={BISTABLE_REWIRING:g}, p={p:.3g}: bistability, high start "
                         f"{HIGH_START:g} persists",
                         f"persists (stable endemic state {stable:.3f})",
-                        f"{high.final_prevalence:.4f} (replacements completed: "
-                        f"{high.completed_share:.2f} per tie)",
+                        f"{high.final_prevalence:.4f} (ties lost: "
+                        f"{high.ties_lost_share:.3f})",
                         f"above 10 x low start = {10 * LOW_START:g}",
                         high.final_prevalence > 10 * LOW_START))
     return checks

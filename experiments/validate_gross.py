@@ -15,12 +15,10 @@ small: ``dt = 0.1 / max(w, 5 r)`` (w = 0.2: dt = 0.5; w = 0.04: dt = 2.5; w = 0:
 Within a tick spreading and fading are synchronous, then rewiring (see docs/ODD.md).
 
 Conserved ties. Gross et al. rewire every dropped S-I tie to a random susceptible, so the
-number of ties is conserved. The engine's random rewiring tries ``rewire_attempts`` random
-candidates and loses the tie if none is acceptable, which at the high-prevalence state
-(99% stigmatised) happens often and thins the network until the stigma dies out. The
-validation therefore uses :class:`ConservingTies`, a tie table that completes each failed
-replacement with a tie to a uniformly drawn unmarked non-friend (from its own stream), and
-reports how many replacements it completed.
+number of ties is conserved. The model's random rewiring draws ``rewire_attempts`` candidates
+among the unmarked citizens and takes the first that is not already a friend, so a
+replacement fails only when the dropper is already friends with every candidate drawn; the
+share of ties lost is reported (it stays near 0).
 
 Example:
     >>> run = gross_run(n=300, mean_degree=10, spread=0.02, fade=0.002, rewiring=0.0,
@@ -38,7 +36,6 @@ import numpy as np
 
 from spiral.model.engine import ArrayEngine
 from spiral.model.params import Params
-from spiral.model.ties import TieTable
 
 REWIRE_ATTEMPTS = 100  # the table's maximum: a failed replacement is rare unless nearly all are marked
 
@@ -66,56 +63,6 @@ def gross_params(*, n: int, mean_degree: float, spread: float, fade: float, rewi
         rewire="random", rewire_attempts=REWIRE_ATTEMPTS)
 
 
-class ConservingTies(TieTable):
-    """A tie table that completes rewirings the engine could not place (see module docstring).
-
-    After construction, :meth:`attach` gives it the engine (to read who is marked) and a seed.
-    """
-
-    engine: ArrayEngine | None = None
-    completed: int = 0
-
-    def attach(self, engine: ArrayEngine, seed: int) -> None:
-        """Read marks from ``engine``; draw completions from a stream seeded by ``seed``."""
-        self.engine = engine
-        self.rng = np.random.default_rng([seed, 2006])
-        self.completed = 0
-
-    def apply(self, *, remove=(np.zeros(0, np.int64),) * 2, add=(np.zeros(0, np.int64),) * 2):
-        """Remove and add ties; first add a replacement for every dropped tie left unreplaced."""
-        droppers = np.asarray(remove[0], dtype=np.int64)
-        add_i, add_k = (np.asarray(x, dtype=np.int64) for x in add)
-        if self.engine is not None and droppers.size:
-            missing = np.bincount(droppers, minlength=self.n) - np.bincount(add_i, minlength=self.n)
-            owners = np.repeat(np.arange(self.n), np.maximum(missing, 0))
-            if owners.size:
-                extra_i, extra_k = self._complete(owners, droppers, np.asarray(remove[1]),
-                                                  add_i, add_k)
-                add_i, add_k = np.concatenate([add_i, extra_i]), np.concatenate([add_k, extra_k])
-        return super().apply(remove=remove, add=(add_i, add_k))
-
-    def _complete(self, owners, droppers, dropped, add_i, add_k):
-        marked = self.engine.listed | self.engine.stigmatised
-        pool = np.flatnonzero(~marked)
-        taken = set(zip(droppers.tolist(), dropped.tolist(), strict=True))
-        taken |= set(zip(add_i.tolist(), add_k.tolist(), strict=True))
-        taken |= {(b, a) for a, b in taken}
-        new_i, new_k = [], []
-        for owner in owners.tolist():
-            for _ in range(100):
-                if pool.size <= 1:
-                    break
-                cand = int(pool[self.rng.integers(pool.size)])
-                if cand != owner and (owner, cand) not in taken and not self.has_tie(
-                        np.array([owner]), np.array([cand]))[0]:
-                    new_i.append(owner)
-                    new_k.append(cand)
-                    taken |= {(owner, cand), (cand, owner)}
-                    self.completed += 1
-                    break
-        return np.array(new_i, dtype=np.int64), np.array(new_k, dtype=np.int64)
-
-
 @dataclass
 class GrossRun:
     """Outcome of one run.
@@ -127,7 +74,6 @@ class GrossRun:
         times: Sample times (paper's units).
         prevalence: Stigmatised share at those times.
         ties_lost_share: Share of the starting ties lost by the end (0 when ties are conserved).
-        completed_share: Replacements completed by :class:`ConservingTies`, per starting tie.
         dt: Length of a tick.
         ticks: Ticks simulated.
     """
@@ -140,26 +86,20 @@ class GrossRun:
     times: np.ndarray
     prevalence: np.ndarray
     ties_lost_share: float
-    completed_share: float
     dt: float
     ticks: int
 
 
 def gross_run(*, n: int, mean_degree: float, spread: float, fade: float, rewiring: float,
-              start_share: float, duration: float, seed: int, samples: int = 50,
-              conserve_ties: bool = True) -> GrossRun:
+              start_share: float, duration: float, seed: int, samples: int = 50) -> GrossRun:
     """Run the adaptive SIS configuration for ``duration`` time units.
 
-    Stops early when the stigma dies out (absorbing state). With ``conserve_ties`` failed
-    replacements are completed (:class:`ConservingTies`); without, they are lost.
+    Stops early when the stigma dies out (absorbing state).
     """
     dt = time_step(rewiring, fade)
     params = gross_params(n=n, mean_degree=mean_degree, spread=spread, fade=fade,
                           rewiring=rewiring, start_share=start_share, dt=dt)
-    engine = ArrayEngine(params, seed=seed, collect=False,
-                         ties_class=ConservingTies if conserve_ties else TieTable)
-    if conserve_ties:
-        engine.ties.attach(engine, seed)
+    engine = ArrayEngine(params, seed=seed, collect=False)
     ties_start = engine.ties.n_ties
     ticks = max(1, int(round(duration / dt)))
     every = max(1, ticks // samples)
@@ -174,6 +114,5 @@ def gross_run(*, n: int, mean_degree: float, spread: float, fade: float, rewirin
             prevalence.append(0.0)
             break
     lost = (ties_start - engine.ties.n_ties) / max(ties_start, 1)
-    completed = getattr(engine.ties, "completed", 0) / max(ties_start, 1)
     return GrossRun(spread, fade, rewiring, start_share, prevalence[-1], np.array(times),
-                    np.array(prevalence), float(lost), float(completed), dt, tick)
+                    np.array(prevalence), float(lost), dt, tick)

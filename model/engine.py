@@ -302,8 +302,11 @@ class ArrayEngine:
             b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[f], 1))
             cand = ties.nth_neighbour(f, b)
             valid = has_other & (ties.degree[f] > 0)
-        else:
-            cand = rules.pick_index(u[:, :k_att], n)
+        else:  # random and homophily: candidates drawn among the unmarked citizens
+            pool = np.flatnonzero(~(self.listed | self.stigmatised))
+            if pool.size == 0:
+                return _EMPTY, _EMPTY
+            cand = pool[rules.pick_index(u[:, :k_att], pool.size)]
             valid = np.ones(cand.shape, dtype=bool)
         risky = self.listed | self.stigmatised
         valid &= (cand != i) & (cand != dropped[:, None]) & ~risky[cand]

@@ -202,8 +202,9 @@ _PARAMS: tuple[Param, ...] = (
           ASSUMPTION, "unfriending", choices=GRADES),
     Param("unfriend_threshold", 0.2, "share", "Rule 'threshold': share of risky friends at which "
           "a citizen starts dropping them (Watts-style).", ASSUMPTION, "unfriending", 0.0, 1.0),
-    Param("rewire", "none", "", "What replaces a dropped tie: nothing, a random non-risky citizen, a "
-          "friend of a friend, or the closest score among random candidates (homophily).",
+    Param("rewire", "none", "", "What replaces a dropped tie: nothing, a random unmarked "
+          "citizen, a friend of a friend, or the closest score among random unmarked "
+          "candidates (homophily).",
           ASSUMPTION, "unfriending",
           choices=("none", "random", "friend_of_friend", "homophily")),
     Param("rewire_attempts", 5, "candidates", "Candidates a citizen considers when replacing a "
