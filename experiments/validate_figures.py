@@ -61,6 +61,7 @@ def prevalence_figure(gross, stem: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     from spiral.experiments import validate_theory as theory
 
@@ -83,6 +84,7 @@ def prevalence_figure(gross, stem: Path) -> None:
         p_inv = theory.invasion_threshold(spread_fade=fade, rewiring=w, mean_degree=k)
         ax.axvline(p_inv, color="C3", lw=0.8, ls=":", label="invasion threshold")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no crowded labels
         ax.set_xlim(float(data["spread"].min()) / 2, float(data["spread"].max()) * 2)
         ax.set_ylim(-0.03, 1.05)
         ax.set_title(f"Gross et al. (2006), w = {w:g}")
