@@ -15,7 +15,6 @@ ends, so every citizen decides on the same state.
 from __future__ import annotations
 
 from mesa.discrete_space import FixedAgent
-
 from spiral.model import rules
 from spiral.model.params import GRADES
 
@@ -240,7 +239,8 @@ class Citizen(FixedAgent):
     # --- 6. scoring -----------------------------------------------------------------------
     def update_score(self) -> None:
         """Compute next month's score: own record, penalty, and what the algorithm reads
-        from the network (contacts relative to the start, friends' scores)."""
+        from the network (contacts relative to the start, friends' scores).
+        """
         p, tick = self.model.params, self.model.tick
         friend_sum = 0.0
         for f in self.friends():

@@ -21,12 +21,11 @@ from collections.abc import Iterable
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
-
 from spiral.agents.citizen import Citizen
 from spiral.model.engine import as_edges
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import build_edges, edges_to_graph
-from spiral.model.params import GRADES, Params, ParameterError
+from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData, tick_measures
 from spiral.model.streams import make_streams
 

@@ -220,7 +220,6 @@ def measure_engine(n: int, ticks: int, seed: int) -> dict:
 def measure_mesa(n: int, ticks: int, seed: int) -> dict:
     """Mesa driver then array engine, same scenario and seed, in this one process."""
     import numpy as np
-
     from spiral.agents.spiral_model import SpiralModel
     from spiral.model.engine import ArrayEngine
     from spiral.model.networks import build_edges
@@ -350,7 +349,7 @@ def format_report(report: dict) -> str:
         for r in report["mesa"]:
             lines.append(f"{r['n']:>10,} {r['ticks']:>5} {r['mesa_setup_s']:>12.2f} "
                          f"{r['mesa_tick_s'] * 1e3:>12.1f} {r['engine_tick_s'] * 1e3:>14.3f} "
-                         f"{r['mesa_over_engine']:>11.0f} {str(r['identical_trajectories']):>9} "
+                         f"{r['mesa_over_engine']:>11.0f} {r['identical_trajectories']!s:>9} "
                          f"{r['mesa_peak_rss_mb']:>12.0f}")
     if report["sweep"]:
         s = report["sweep"]

@@ -89,7 +89,6 @@ def main(args) -> int:
         raise InputError(f"--sweep {sweep}: no such folder")
     if folder is not None and _is_sweep(folder) and not (folder / "listed.csv").exists():
         import matplotlib.pyplot as plt
-
         from spiral.experiments.charts_style import STYLES, rc
 
         out = args.out or folder / "charts"
@@ -271,7 +270,6 @@ def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str =
             ``replicates``), for quick tests.
     """
     import matplotlib.pyplot as plt
-
     from spiral.experiments.charts_style import STYLES, rc
 
     book = ChartBook(out, tuple(formats), style)
@@ -384,7 +382,6 @@ def built_in_grid(folder: Path, *, fear=GRID_FEAR, weight=GRID_WEIGHT, citizens=
         The source line of the heatmap.
     """
     import pandas as pd
-
     from spiral.experiments.runner import run_scenario
     from spiral.experiments.scenario import load_scenario
     from spiral.model.streams import run_seed

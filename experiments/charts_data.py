@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from spiral.model.params import GRADES, PARAMS
 
 MIN_EPISODES = 5          # months of the spiral are shown while this many episodes reach them
@@ -144,7 +143,8 @@ def pick_ego(listed: pd.DataFrame, *, follow_up: int = max(EGO_MONTHS)) -> tuple
 
 def ties_at(initial_ties: pd.DataFrame, events: pd.DataFrame, tick: int) -> set[tuple[int, int]]:
     """The network at the end of month ``tick`` (network-aware variant): starting ties with
-    the cuts and rewires of months 1..tick applied in order."""
+    the cuts and rewires of months 1..tick applied in order.
+    """
     ties = {(int(u), int(v)) for u, v in zip(initial_ties["u"], initial_ties["v"], strict=True)}
     ev = variant(events)
     ev = ev[(ev["tick"] <= tick) & ev["event"].isin(("cut", "rewire"))]

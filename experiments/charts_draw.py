@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pandas as pd
-
 from spiral.experiments.charts_data import GROUPS, EgoNetwork, ScarCase
 from spiral.experiments.charts_style import (
     COUNTERFACTUAL,
@@ -19,7 +18,6 @@ from spiral.experiments.charts_style import (
     GRADE_COLOURS,
     NEUTRAL,
     VARIANT_COLOURS,
-    VARIANT_LABELS,
     Style,
     decorate,
     new_figure,
@@ -251,7 +249,6 @@ def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str
     """An animation of the friends dropping one listed citizen, one frame per month."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
-
     from spiral.experiments.charts_style import rc
 
     months = sorted(ego.table["months_since_listing"].unique())

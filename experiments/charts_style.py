@@ -44,7 +44,7 @@ PANEL_TITLE_IN = 0.3  # room above the axes for panel titles
 
 
 def rc(style: Style) -> dict:
-    """matplotlib settings of a style."""
+    """Matplotlib settings of a style."""
     return {"font.size": style.base_font, "axes.titlesize": style.base_font + 0.5,
             "axes.labelsize": style.base_font, "xtick.labelsize": style.base_font - 1,
             "ytick.labelsize": style.base_font - 1, "axes.spines.top": False,

@@ -24,20 +24,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import force_update, update_counter  # noqa: E402
-
-from spiral.agents.spiral_model import SpiralModel  # noqa: E402
-from spiral.experiments.scenario import DEFAULT_SCENARIO, load_scenario  # noqa: E402
-from spiral.model.errors import InputError  # noqa: E402
-from spiral.model.networks import build_edges, edges_to_graph  # noqa: E402
-from spiral.model.params import GRADES, PARAMS, Param, Params, ParameterError  # noqa: E402
-from spiral.model.streams import make_streams  # noqa: E402
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
+from spiral.agents.spiral_model import SpiralModel
+from spiral.experiments.scenario import DEFAULT_SCENARIO, load_scenario
+from spiral.model.errors import InputError
+from spiral.model.networks import build_edges, edges_to_graph
+from spiral.model.params import GRADES, PARAMS, Param, ParameterError, Params
+from spiral.model.streams import make_streams
 
 DASHBOARD_POPULATION = 200  # citizens: small enough to draw and step live
 DEFAULT_SEED = 42

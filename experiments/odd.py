@@ -42,7 +42,8 @@ def _cell(text: str) -> str:
 
 def parameter_tables() -> str:
     """One Markdown table per parameter group: name, default, unit, valid values, meaning,
-    source."""
+    source.
+    """
     parts = []
     for group in GROUPS:
         parts.append(f"#### {GROUP_TITLES.get(group, group)} (`{group}`)\n")

@@ -32,7 +32,7 @@ from typing import Any
 
 from spiral.model.errors import InputError
 from spiral.model.initial import ScriptedListing
-from spiral.model.params import Params, ParameterError, validate_value
+from spiral.model.params import ParameterError, Params, validate_value
 
 DEFAULT_SCENARIO = "zhima-spiral"
 # The paired counterfactual: the algorithm ignores friends, so nobody has a reason to drop one.

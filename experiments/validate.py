@@ -67,7 +67,6 @@ def markdown_table(checks) -> str:
 def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
     """Write the table, the data, the figures and the manifest to ``out``."""
     import pandas as pd
-
     from spiral.experiments.runner import git_commit, package_versions
 
     out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +96,6 @@ def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
 def watts_frame(points):
     """One row per (phi, z): simulated and analytic frequency and size of global cascades."""
     import pandas as pd
-
     from spiral.experiments import validate_theory as theory
 
     rows = []

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from spiral.experiments import validate_theory as theory
 from spiral.experiments.validate_gross import GrossRun, gross_run
 from spiral.experiments.validate_watts import CascadePoint, cascade_point

@@ -24,7 +24,6 @@ def cascade_window_figure(watts, stem: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from spiral.experiments import validate_theory as theory
 
     phis = sorted(watts["phi"].unique(), reverse=True)
@@ -62,7 +61,6 @@ def prevalence_figure(gross, stem: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
-
     from spiral.experiments import validate_theory as theory
 
     rates = sorted(gross["rewiring"].unique())

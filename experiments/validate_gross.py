@@ -33,7 +33,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
 from spiral.model.engine import ArrayEngine
 from spiral.model.params import Params
 

@@ -52,7 +52,7 @@ def vulnerable(degrees: np.ndarray, phi: float) -> np.ndarray:
     Uses the engine's comparison (``marked >= phi * degree`` with one marked friend).
     """
     degrees = np.asarray(degrees)
-    return (degrees > 0) & (1.0 >= phi * degrees)
+    return (degrees > 0) & (phi * degrees <= 1.0)
 
 
 def cascade_condition(z: float, phi: float) -> float:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from spiral.model.engine import ArrayEngine
 from spiral.model.params import Params
 from spiral.model.streams import run_seed

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
-
 from spiral.model.ties import concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -56,7 +55,8 @@ def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray, seeds: np.ndarr
 
 def _spanning_forest(n: int, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Parent pointers of a spanning forest: one search from the best-connected citizen
-    (its component is the giant one in the networks of interest), then the rest."""
+    (its component is the giant one in the networks of interest), then the rest.
+    """
     if n == 0:
         return _EMPTY
     start = int(np.argmax(np.diff(indptr)))

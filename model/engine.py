@@ -31,14 +31,13 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 import numpy as np
-
 from spiral.model import rules
+from spiral.model.fast_ties import FastTieTable
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
 from spiral.model.params import GRADES, Params
 from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams
-from spiral.model.fast_ties import FastTieTable
 from spiral.model.ties import unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -370,7 +369,8 @@ class ArrayEngine:
 
 def _starting_csr(ties) -> tuple[np.ndarray, np.ndarray]:
     """The starting network as compact CSR arrays, 32-bit where they fit (kept by the recorder
-    for hop distances and the initial-ties table)."""
+    for hop distances and the initial-ties table).
+    """
     if hasattr(ties, "compact_arrays"):
         indptr, indices = ties.compact_arrays()
     else:

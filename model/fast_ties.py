@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-
 from spiral.model.connectivity import Connectivity
 from spiral.model.ties import TieMethods, canonical_keys, concat_ranges, unique_sorted
 

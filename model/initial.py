@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from spiral.model import rules
 from spiral.model.errors import InputError
 

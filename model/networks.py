@@ -28,7 +28,6 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
-
 from spiral.model.errors import InputError
 from spiral.model.params import ParameterError
 from spiral.model.ties import unique_sorted
@@ -266,7 +265,8 @@ def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
                 rng: np.random.Generator) -> EdgeArrays:
     """A stochastic block model: ``communities`` equal blocks, a share ``mixing`` of the
     expected ties between blocks; ties drawn as uniform pairs per block pair (self-loops and
-    repeats dropped, a negligible shortfall for sparse networks)."""
+    repeats dropped, a negligible shortfall for sparse networks).
+    """
     k = min(communities, n)
     sizes = np.array([n // k + (1 if i < n % k else 0) for i in range(k)], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])

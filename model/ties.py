@@ -38,7 +38,8 @@ def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (``np.unique`` by sorting: numpy 2's hash-based unique is
-    several times slower on millions of integers)."""
+    several times slower on millions of integers).
+    """
     values = np.sort(np.asarray(values).ravel())
     if values.size < 2:
         return values

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from spiral.experiments import bench
 from spiral.experiments.cli import main as cli_main
 

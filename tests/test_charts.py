@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from spiral.experiments import charts, charts_data
 from spiral.experiments.cli import main as cli_main
 from spiral.experiments.runner import run_scenario, write_results

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from spiral.experiments import runner
 from spiral.experiments.cli import main
 from spiral.experiments.scenario import load_scenario

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -18,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from spiral.model.params import PARAMS
 
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from spiral.agents import SpiralModel
 from spiral.model import ArrayEngine, Params, ScriptedListing
 

@@ -11,7 +11,6 @@ import networkx as nx
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
-
 from spiral.model import ArrayEngine, Params, ScriptedListing
 from spiral.model.fast_ties import FastTieTable
 from spiral.model.ties import TieTable

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
 from spiral.experiments import measures
 from spiral.experiments.runner import simulate
 from spiral.model.initial import ScriptedListing

@@ -6,7 +6,6 @@ import weakref
 import networkx as nx
 import numpy as np
 import pytest
-
 from spiral.agents import SpiralModel
 from spiral.model import ArrayEngine, Params, ScriptedListing
 from spiral.model.errors import InputError

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from spiral.model.networks import (
     LARGE,
     NetworkFileError,
@@ -15,7 +14,7 @@ from spiral.model.networks import (
     read_network_file,
     watts_strogatz_edges,
 )
-from spiral.model.params import Params, ParameterError
+from spiral.model.params import ParameterError, Params
 
 N = 20_000  # large enough for tight statistics, small enough for a fast test
 

@@ -1,11 +1,10 @@
 """The parameter table: one declaration per parameter drives validation and messages."""
 
 import pytest
-
 from spiral.model.params import (
     PARAMS,
-    Params,
     ParameterError,
+    Params,
     numeric_params,
     parse_assignment,
     validate_value,

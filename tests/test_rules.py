@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from spiral.model import rules
 from spiral.model.params import Params
 

@@ -1,13 +1,13 @@
 """Bundled scenarios: they load, say what they are, and their headline measures differ the way
 the article says (no spiral without network feedback; wrongful listings scar; oversight
-shrinks the scar; guilt by association pushes never-listed citizens into grade D)."""
+shrinks the scar; guilt by association pushes never-listed citizens into grade D).
+"""
 
 from __future__ import annotations
 
 import functools
 
 import pytest
-
 from spiral.experiments.runner import run_scenario
 from spiral.experiments.scenario import available, load_scenario
 

@@ -1,5 +1,6 @@
 """Sensitivity analysis: SALib wiring checked on functions with known indices, the command end
-to end on the small example, and clear errors for unusable files."""
+to end on the small example, and clear errors for unusable files.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from spiral.experiments import cli, sensitivity
 from spiral.experiments.sweep import SweepError, load_sweep
 

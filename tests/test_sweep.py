@@ -1,5 +1,6 @@
 """Sweeps: designs, seeds, identical results for any worker count or Dask, kill and resume,
-tables with confidence intervals, and one clear error for bad sweep files."""
+tables with confidence intervals, and one clear error for bad sweep files.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
 from spiral.experiments import cli
 from spiral.experiments.sweep import SweepError, load_sweep, run_sweep
 from spiral.model.engine import ArrayEngine

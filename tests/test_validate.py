@@ -4,7 +4,6 @@ Tolerances come from the sample sizes (99% Wilson intervals for shares).
 """
 
 import pytest
-
 from spiral.experiments import validate_theory as theory
 from spiral.experiments.validate_checks import GROSS_FADE, analytic_checks, invaded
 from spiral.experiments.validate_gross import gross_run
