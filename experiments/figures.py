@@ -1,11 +1,13 @@
 """The spiral figure of every run: listed citizens' score and contacts by months since listing.
 
-Reads only the tidy ``listed`` table (both variants) and writes PNG, SVG and a CSV of exactly
-the plotted numbers. The newsroom chart set lives in :mod:`spiral.experiments.charts`.
+Reads only the tidy ``listed`` table (both variants, stacked or one table per variant) and
+writes PNG, SVG and a CSV of exactly the plotted numbers. The newsroom chart set lives in
+:mod:`spiral.experiments.charts`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -16,37 +18,63 @@ LABELS = {"feedback": "algorithm reads friends", "counterfactual": "algorithm ig
 MIN_EPISODES = 5
 
 
-def with_changes(listed: pd.DataFrame) -> pd.DataFrame:
-    """Add ``score_change``: score minus the score the month before the listing."""
-    keys = ["variant", "citizen", "listing_tick"]
-    before = listed[listed["ticks_since_listing"] == -1].set_index(keys)["score"]
-    out = listed.join(before.rename("score_before"), on=keys)
-    out["score_change"] = out["score"] - out["score_before"]
-    return out
-
-
-def spiral_bands(listed: pd.DataFrame, *, max_months: int = 36) -> pd.DataFrame:
+def spiral_bands(listed, *, max_months: int = 36) -> pd.DataFrame:
     """Median and 50%/90% bands of score change and contacts by variant and months since listing.
 
+    The score change is the score minus the score the month before the listing (float64).
     Months are kept while at least :data:`MIN_EPISODES` episodes reach them.
+
+    Args:
+        listed: The ``listed`` table with a ``variant`` column, or a mapping from variant name
+            to that variant's own ``listed`` table (read in place, nothing copied).
+        max_months: The last month after the listing shown.
     """
+    tables = dict(listed) if isinstance(listed, Mapping) else \
+        {v: listed[listed["variant"] == v] for v in listed["variant"].unique()}
     rows = []
-    listed = with_changes(listed)
-    window = listed[(listed["ticks_since_listing"] >= -1)
-                    & (listed["ticks_since_listing"] <= max_months)]
-    for (variant, month), group in window.groupby(["variant", "ticks_since_listing"]):
-        if len(group) < MIN_EPISODES:
-            continue
-        for metric in ("score_change", "contacts"):
-            q = np.percentile(group[metric], [5, 25, 50, 75, 95])
-            rows.append({"variant": variant, "months_since_listing": int(month), "metric": metric,
-                         "episodes": len(group), "p05": q[0], "p25": q[1], "median": q[2],
-                         "p75": q[3], "p95": q[4]})
+    for variant in sorted(tables):
+        months, change, contacts = _window(tables[variant], max_months)
+        # rows grouped by month (a stable radix sort of small integers), then one slice each
+        order = np.argsort(months, kind="stable")
+        change, contacts = change[order], contacts[order]
+        counts = np.bincount(months + 1, minlength=max_months + 2)
+        ends = np.cumsum(counts)
+        for month in np.flatnonzero(counts) - 1:
+            size = int(counts[month + 1])
+            if size < MIN_EPISODES:
+                continue
+            at = slice(ends[month + 1] - size, ends[month + 1])
+            for metric, values in (("score_change", change[at]), ("contacts", contacts[at])):
+                q = np.percentile(values, [5, 25, 50, 75, 95])
+                rows.append({"variant": variant, "months_since_listing": int(month),
+                             "metric": metric, "episodes": size,
+                             "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3],
+                             "p95": q[4]})
     return pd.DataFrame(rows)
 
 
-def spiral_figure(listed: pd.DataFrame, stem: str | Path, *, title_note: str = "") -> Path:
-    """Draw the spiral figure to ``stem``.png/.svg and its numbers to ``stem``.csv."""
+def _window(table: pd.DataFrame, max_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Months since listing, score change and contacts of the rows drawn.
+
+    The rows from the month before the listing to ``max_months`` after; the score change is
+    NaN if the month before is missing.
+    """
+    from spiral.experiments.measures import Episodes
+
+    episodes = Episodes(table)
+    months = episodes.months
+    window = np.flatnonzero((months >= -1) & (months <= max_months))
+    change = episodes.score[window].astype(np.float64) - episodes.base_score[
+        episodes.episode[window]]
+    small = np.int16 if max_months < 2**15 - 1 else np.int64
+    return months[window].astype(small), change, episodes.contacts[window].astype(np.int64)
+
+
+def spiral_figure(listed, stem: str | Path, *, title_note: str = "") -> Path:
+    """Draw the spiral figure to ``stem``.png/.svg and its numbers to ``stem``.csv.
+
+    ``listed`` as for :func:`spiral_bands`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

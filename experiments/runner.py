@@ -18,6 +18,12 @@ switched off), computes the headline measures and, if asked, writes a results fo
 
 The folder is written under a temporary name and renamed when complete, so a failed run never
 leaves a half-written folder behind.
+
+The tables are held in the compact dtypes of :mod:`spiral.model.records` and written in the
+canonical ones (int64, float64: :func:`spiral.model.records.widened`), a slice of rows at a
+time, so the files are the same whatever the in-memory dtypes and writing never holds a
+widened copy of a large table. Both variants share one ``initial_ties`` table (the paired run
+starts from the same network).
 """
 
 from __future__ import annotations
@@ -40,14 +46,13 @@ from spiral.experiments.measures import summarise
 from spiral.experiments.scenario import Scenario
 from spiral.model.engine import ArrayEngine
 from spiral.model.networks import build_edges
-from spiral.model.records import RunData
+from spiral.model.records import RunData, widened
 from spiral.model.streams import make_streams
 
 FORMAT_VERSION = 1
 CSV_CITIZEN_LIMIT = 200_000
 CSV_ROW_LIMIT = 1_000_000  # larger tables are written as Parquet only
 WRITE_ROWS = 500_000  # rows converted and written at a time
-FIGURE_MONTHS = 36  # months after listing drawn by the spiral figure
 VARIANTS = ("feedback", "counterfactual")
 PACKAGES = ("blacklist-spiral", "mesa", "numpy", "scipy", "networkx", "pandas", "matplotlib",
             "pyarrow")
@@ -66,19 +71,31 @@ class RunResult:
     driver: str = "engine"
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables of both variants, stacked with a ``variant`` column."""
-        out = {name: pd.concat(list(self.variant_frames(name)), ignore_index=True)
+        """The tidy tables of both variants, stacked with a ``variant`` column.
+
+        In the canonical dtypes, as written to the results files.
+        """
+        out = {name: widened(pd.concat([_labelled(frame, variant)
+                                        for variant, frame in self.variant_tables(name)],
+                                       ignore_index=True))
                for name in ("timeseries", "listed", "events", "citizens", "tracked")}
-        out["initial_ties"] = self.data.initial_ties
+        out["initial_ties"] = widened(self.data.initial_ties)
         return out
 
-    def variant_frames(self, name: str):
-        """Each variant's table ``name`` with a leading ``variant`` column (no data copied)."""
+    def variant_tables(self, name: str):
+        """(variant, table ``name``) for each variant that was run (compact dtypes)."""
         for variant, data in zip(VARIANTS, (self.data, self.data_cf), strict=True):
             if data is not None:
-                frame = getattr(data, name).copy(deep=False)
-                frame.insert(0, "variant", variant)
-                yield frame
+                yield variant, getattr(data, name)
+
+
+def _labelled(frame: pd.DataFrame, variant: str | None) -> pd.DataFrame:
+    """``frame`` with a leading ``variant`` column (none if ``variant`` is None), not copied."""
+    if variant is None:
+        return frame
+    frame = frame.copy(deep=False)
+    frame.insert(0, "variant", variant)
+    return frame
 
 
 def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
@@ -137,7 +154,9 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         data_cf = simulate(scenario.counterfactual_params(), seed=seed, network=network,
                            listings=scenario.listings, driver=driver,
                            progress=report("counterfactual"), track=track, collect=collect)
+        data_cf.initial_ties = data.initial_ties  # the same network: keep one copy
         timings["counterfactual_s"] = time.perf_counter() - t0
+    del network
     t0 = time.perf_counter()
     summary = summarise(data, data_cf)
     timings["measures_s"] = time.perf_counter() - t0
@@ -208,10 +227,10 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
         n = len(result.data.citizens)
         for name in ("timeseries", "listed", "events", "citizens", "tracked", "initial_ties"):
             if name == "initial_ties":
-                frames = [result.data.initial_ties]
+                frames = [(None, result.data.initial_ties)]
             else:
-                frames = list(result.variant_frames(name))
-            rows = sum(len(f) for f in frames)
+                frames = list(result.variant_tables(name))
+            rows = sum(len(f) for _, f in frames)
             if name == "tracked" and rows == 0:
                 continue
             csv = rows <= CSV_ROW_LIMIT and (name not in ("citizens", "initial_ties")
@@ -221,7 +240,7 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
         if figures:
             from spiral.experiments.figures import spiral_figure
 
-            spiral_figure(_figure_rows(result), tmp / "figures" / "spiral",
+            spiral_figure(dict(result.variant_tables("listed")), tmp / "figures" / "spiral",
                           title_note=f"{result.scenario.name}, seed {result.seed}")
         result.timings["write_s"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
@@ -238,34 +257,32 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
     return out
 
 
-def _write_table(frames: list[pd.DataFrame], stem: Path, *, csv: bool) -> None:
-    """Write one table from its per-variant parts, a slice of rows at a time (Parquet row
-    groups, CSV appended), so writing never holds a second copy of a large table."""
+def _write_table(frames: list[tuple[str | None, pd.DataFrame]], stem: Path, *,
+                 csv: bool) -> None:
+    """Write one table from its per-variant parts, a slice of rows at a time.
+
+    Parquet row groups and CSV appended; each slice is labelled with its variant and widened
+    to the canonical dtypes, so writing never holds a second copy of a large table.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.Schema.from_pandas(frames[0], preserve_index=False)
+    variant, frame = frames[0]
+    # the schema depends only on the dtypes, except for object columns (inferred from values)
+    sample = frame if any(dtype.kind == "O" and not isinstance(dtype, pd.StringDtype)
+                          for dtype in frame.dtypes) else frame.iloc[:0]
+    schema = pa.Schema.from_pandas(widened(_labelled(sample, variant)), preserve_index=False)
     first = True
     with pq.ParquetWriter(stem.with_suffix(".parquet"), schema) as writer:
-        for frame in frames:
+        for variant, frame in frames:
             for start in range(0, max(len(frame), 1), WRITE_ROWS):
-                part = frame.iloc[start:start + WRITE_ROWS]
+                part = widened(_labelled(frame.iloc[start:start + WRITE_ROWS], variant))
                 writer.write_table(pa.Table.from_pandas(part, schema=schema,
                                                         preserve_index=False))
                 if csv:
                     part.to_csv(stem.with_suffix(".csv"), index=False,
                                 mode="w" if first else "a", header=first)
                 first = False
-
-
-def _figure_rows(result: RunResult) -> pd.DataFrame:
-    """The rows of the ``listed`` table the spiral figure reads (months -1 to 36)."""
-    columns = ["variant", "citizen", "listing_tick", "ticks_since_listing", "score", "contacts"]
-    parts = []
-    for frame in result.variant_frames("listed"):
-        months = frame["ticks_since_listing"]
-        parts.append(frame.loc[(months >= -1) & (months <= FIGURE_MONTHS), columns])
-    return pd.concat(parts, ignore_index=True)
 
 
 def default_out_dir(scenario: Scenario, seed: int) -> Path:
