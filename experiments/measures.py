@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 import pandas as pd
-
 from spiral.model.records import MAX_HOPS, widened
 
 HORIZONS = (6, 12, 24)

@@ -41,7 +41,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-
 from spiral.experiments.measures import summarise
 from spiral.experiments.scenario import Scenario
 from spiral.model.engine import ArrayEngine

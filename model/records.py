@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
-
 from spiral.model.params import GRADES
 from spiral.model.ties import unique_sorted
 
@@ -55,6 +54,13 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
     """Model-level measures of one tick, O(citizens + ties) at most.
 
     Args:
+        tick: The month (0 is the starting state).
+        score: Every citizen's score.
+        grade: Every citizen's grade (index into ``GRADES``).
+        listed: Who is on the blacklist.
+        wrongful: Whose listing is wrongful.
+        stigmatised: Who carries the stigma.
+        degree: Every citizen's number of friends.
         csr: The adjacency: a scipy sparse matrix, or a tie structure with
             ``neighbour_sum(values)`` and ``component_stats()`` (the array engine's, which
             keeps its components up to date instead of recounting them).
@@ -199,7 +205,7 @@ class Recorder:
         self.n = n
         self._ids = _index_dtype(n)  # dtype of citizen ids in the tables
         self.collect = collect
-        self.track_ids = np.asarray(sorted(set(int(c) for c in track)), dtype=np.int64)
+        self.track_ids = np.asarray(sorted({int(c) for c in track}), dtype=np.int64)
         self._tracked: list[tuple] = []
         self._indptr0 = np.asarray(initial_indptr)
         self._indices0 = np.asarray(initial_indices)

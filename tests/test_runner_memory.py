@@ -1,0 +1,121 @@
+"""Compact tables: narrow in memory, canonical in files, and the measures unchanged by either.
+
+The recorder holds its big tables in 32-bit / float32 columns (exact for whole-number scores)
+and the runner writes them widened to int64 / float64; the measures and the spiral figure
+number listing episodes instead of joining tables. These tests pin that the dtypes change
+nothing a user sees: files, measures (also on shuffled and widened tables) and figure bands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from spiral.experiments import figures, measures
+from spiral.experiments.runner import run_scenario, write_results
+from spiral.experiments.scenario import load_scenario
+from spiral.model.records import RunData, widened
+
+TABLES = ("timeseries", "listed", "events", "citizens", "initial_ties", "tracked")
+
+
+@pytest.fixture(scope="module")
+def result():
+    scenario = load_scenario("zhima-spiral").with_changes(n_citizens=400, ticks=40)
+    return run_scenario(scenario, seed=11)
+
+
+def _widened(data: RunData) -> RunData:
+    return RunData(*(widened(getattr(data, name)) for name in TABLES))
+
+
+def test_big_tables_are_held_narrow(result):
+    listed, citizens = result.data.listed, result.data.citizens
+    assert len(listed) > 0
+    for column in ("citizen", "listing_tick", "tick", "ticks_since_listing", "contacts",
+                   "delisting_tick"):
+        assert listed[column].dtype == np.int32, column
+    assert listed["score"].dtype == np.float32
+    assert citizens["hops_to_listed"].dtype == np.int8
+    assert result.data.initial_ties["u"].dtype == np.int32
+    assert result.data_cf.initial_ties is result.data.initial_ties  # one copy for both
+
+
+def test_files_and_tables_are_in_canonical_dtypes_with_the_same_values(result, tmp_path):
+    out = write_results(result, tmp_path / "run", figures=False)
+    tables = result.tables()
+    for name in ("timeseries", "listed", "events", "citizens", "initial_ties"):
+        table = tables[name]
+        assert not any(d.kind in "iuf" and d.itemsize < 8 for d in table.dtypes), name
+        stored = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(stored, table, check_dtype=True)
+        from_csv = pd.read_csv(out / f"{name}.csv", keep_default_na=False)
+        numeric = [c for c, d in table.dtypes.items() if d.kind in "iuf"]
+        pd.testing.assert_frame_equal(from_csv[numeric], table[numeric], check_dtype=True)
+    listed = tables["listed"]
+    narrow = result.data.listed
+    feedback = listed[listed["variant"] == "feedback"].drop(columns="variant")
+    assert np.array_equal(feedback["score"].to_numpy(), narrow["score"].to_numpy())
+
+
+def test_measures_are_the_same_on_narrow_widened_and_shuffled_tables(result):
+    summary = measures.summarise(result.data, result.data_cf)
+    assert summary == result.summary
+    assert measures.summarise(_widened(result.data), _widened(result.data_cf)) == summary
+    rng = np.random.default_rng(3)
+    shuffled = _widened(result.data)
+    shuffled.listed = shuffled.listed.iloc[rng.permutation(len(shuffled.listed))]
+    shuffled.citizens = shuffled.citizens.iloc[rng.permutation(len(shuffled.citizens))]
+    assert measures.summarise(shuffled, result.data_cf) == summary
+    by_citizen = result.data.listed.sort_values(["citizen", "listing_tick", "tick"])
+    episodes = measures.Episodes(by_citizen)
+    assert episodes.count == summary["listing_episodes"]
+    assert measures.isolation(by_citizen) == measures.isolation(result.data.listed)
+
+
+def test_score_loss_matches_a_plain_join(result):
+    listed = widened(result.data.listed)
+    keys = ["citizen", "listing_tick"]
+    before = listed[listed["ticks_since_listing"] == -1].set_index(keys)["score"]
+    for horizon in (1, 6, 12):
+        after = listed[listed["ticks_since_listing"] == horizon].set_index(keys)["score"]
+        joined = before.to_frame("before").join(after.rename("after"), how="inner")
+        expected = (joined["before"] - joined["after"]).mean()
+        assert measures.score_loss(result.data.listed, horizon) == pytest.approx(expected,
+                                                                                   abs=0)
+
+
+def test_spiral_bands_same_for_stacked_and_per_variant_tables(result):
+    per_variant = {"feedback": result.data.listed, "counterfactual": result.data_cf.listed}
+    stacked = result.tables()["listed"]
+    by_name = figures.spiral_bands(per_variant)
+    assert len(by_name) > 0
+    pd.testing.assert_frame_equal(by_name, figures.spiral_bands(stacked))
+    first = by_name.iloc[0]
+    assert (first["variant"], first["months_since_listing"]) == ("counterfactual", -1)
+    assert first["median"] == 0.0  # the month before the listing is the baseline
+
+
+def test_float32_scores_are_summed_in_float64():
+    # pandas averages float32 in float32: about 7 significant digits, fewer than the 6 decimals
+    # of a summary
+    rng = np.random.default_rng(5)
+    n = 50_000
+    citizens = pd.DataFrame({
+        "citizen": np.arange(n, dtype=np.int32),
+        "initial_score": rng.integers(850, 950, n).astype(np.float32),
+        "final_score": rng.integers(300, 950, n).astype(np.float32),
+        "initial_contacts": rng.integers(0, 20, n).astype(np.int32),
+        "final_contacts": rng.integers(0, 20, n).astype(np.int32),
+        "final_grade": np.array(["A", "B", "C", "D"])[rng.integers(0, 4, n)],
+        "ever_listed": rng.random(n) < 0.01, "friend_of_listed": rng.random(n) < 0.5,
+        "hops_to_listed": rng.integers(1, 8, n).astype(np.int8)})
+    assert citizens["final_score"].mean() != widened(citizens)["final_score"].mean()
+    out = measures.spillover(citizens)
+    assert out == measures.spillover(widened(citizens))
+    others = citizens[~citizens["ever_listed"] & ~citizens["friend_of_listed"]]
+    whole = (others["final_score"].astype(int) - others["initial_score"].astype(int)).sum()
+    assert out["others_score_change"] == int(whole) / len(others)  # exact sum, one rounding
+    other = citizens.assign(final_score=citizens["initial_score"])
+    assert measures.paired_spillover(citizens, other) == \
+        measures.paired_spillover(widened(citizens), widened(other))
