@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 from spiral.model.params import GRADES
-from spiral.model.ties import unique_sorted
 
 MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
 
@@ -133,22 +132,23 @@ def score_assortativity(score: np.ndarray, degree: np.ndarray,
 
 
 def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Hop distance from the nearest source over a CSR graph (MAX_HOPS + 1 if farther), int8."""
+    """Hop distance from the nearest source over a CSR graph (MAX_HOPS + 1 if farther), int8.
+
+    Breadth first with the frontier as a mask: each hop gathers the friends of the frontier
+    through a mask over the CSR entries (one byte per entry, no index arrays built).
+    """
     dist = np.full(n, MAX_HOPS + 1, dtype=np.int8)
-    frontier = unique_sorted(np.asarray(sources, dtype=np.int64))
+    frontier = np.zeros(n, dtype=bool)
+    frontier[np.asarray(sources, dtype=np.int64)] = True
     dist[frontier] = 0
+    degree = np.diff(indptr)
     for h in range(1, MAX_HOPS + 1):
-        if frontier.size == 0:
+        if not frontier.any():
             break
-        starts, ends = indptr[frontier], indptr[frontier + 1]
-        lengths = ends - starts
-        if lengths.sum() == 0:
-            break
-        offs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        nbrs = indices[np.arange(lengths.sum()) + offs]
-        nbrs = unique_sorted(nbrs[dist[nbrs] > h])
-        dist[nbrs] = h
-        frontier = nbrs
+        reached = np.zeros(n, dtype=bool)
+        reached[indices[np.repeat(frontier, degree)]] = True
+        frontier = reached & (dist > MAX_HOPS)  # not reached before
+        dist[frontier] = h
     return dist
 
 
@@ -316,12 +316,16 @@ class Recorder:
         if rows[-1]["tick"] != last_tick:
             rows.append(tick_measures(tick=last_tick, **state))
         timeseries = pd.DataFrame(rows)
+        listed, events, citizens = self._listed_table(), self._events_table(), \
+            self._citizen_table()
+        return RunData(timeseries, listed, events, citizens, self._initial_ties(),
+                       self._tracked_table())
+
+    def _initial_ties(self) -> pd.DataFrame:
         u = np.repeat(np.arange(self.n, dtype=self._ids), np.diff(self._indptr0))
         keep = u < self._indices0
-        initial_ties = pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(self._ids)},
-                                    copy=False)
-        return RunData(timeseries, self._listed_table(), self._events_table(),
-                       self._citizen_table(), initial_ties, self._tracked_table())
+        return pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(self._ids)},
+                            copy=False)
 
     def _events_table(self) -> pd.DataFrame:
         cols = ["tick", "event", "citizen", "other", "detail"]
