@@ -128,9 +128,9 @@ class Citizen(FixedAgent):
     def hear_news(self) -> None:
         """Friends' listings reach this citizen with some probability each month."""
         for friend in self.friends():
-            if friend.listed and friend.index not in self.heard:
-                if rules.hears(self.model.draw("hearing"), self.model.params.hearing_prob):
-                    self.heard.add(friend.index)
+            if friend.listed and friend.index not in self.heard and rules.hears(
+                    self.model.draw("hearing"), self.model.params.hearing_prob):
+                self.heard.add(friend.index)
 
     def catch_stigma(self) -> None:
         """Become stigmatised through marked friends (threshold or contagion rule)."""
@@ -150,9 +150,9 @@ class Citizen(FixedAgent):
     def shake_off_stigma(self) -> None:
         """A stigmatised citizen who is not listed may lose the stigma (contagion rule)."""
         p = self.model.params
-        if p.stigma_rule == "contagion" and self.stigmatised and not self.listed:
-            if self.model.draw("stigma") < p.stigma_fade:
-                self.next_stigmatised = False
+        if (p.stigma_rule == "contagion" and self.stigmatised and not self.listed
+                and self.model.draw("stigma") < p.stigma_fade):
+            self.next_stigmatised = False
 
     def settle_stigma(self) -> None:
         """Apply this month's stigma change."""
@@ -238,8 +238,10 @@ class Citizen(FixedAgent):
 
     # --- 6. scoring -----------------------------------------------------------------------
     def update_score(self) -> None:
-        """Compute next month's score: own record, penalty, and what the algorithm reads
-        from the network (contacts relative to the start, friends' scores).
+        """Compute next month's score.
+
+        It combines the own record, the listing penalty, and what the algorithm reads from the
+        network (contacts relative to the start, friends' scores).
         """
         p, tick = self.model.params, self.model.tick
         friend_sum = 0.0

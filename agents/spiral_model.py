@@ -20,13 +20,14 @@ from collections.abc import Iterable
 
 import mesa
 import numpy as np
+import scipy.sparse as sp
 from mesa.discrete_space import Network
 from spiral.agents.citizen import Citizen
 from spiral.model.engine import as_edges
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import build_edges, edges_to_graph
 from spiral.model.params import GRADES, ParameterError, Params
-from spiral.model.records import Recorder, RunData, tick_measures
+from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams
 
 # Model-level series collected by Mesa's DataCollector (attribute names: string reporters).
@@ -60,7 +61,9 @@ class SpiralModel(mesa.Model):
         self.seed = int(rng)
         self.activation = activation
         self.streams = make_streams(self.seed)
-        edges = as_edges(network) if network is not None else build_edges(p, self.streams["network"])
+        if network is None:
+            network = build_edges(p, self.streams["network"])
+        edges = as_edges(network)
         self.labels = edges.labels
         graph = edges_to_graph(edges)
         self.grid = Network(graph, capacity=1, random=self.random, layout=layout)
@@ -203,8 +206,6 @@ class SpiralModel(mesa.Model):
                 "degree": np.array([c.degree for c in cs], dtype=np.int64)}
 
     def _record(self) -> None:
-        import scipy.sparse as sp
-
         s = self.state_arrays()
         indptr, indices = self._csr_arrays()
         n = len(self.citizens)
@@ -212,7 +213,7 @@ class SpiralModel(mesa.Model):
         state = {k: s[k] for k in ("score", "grade", "listed", "wrongful", "stigmatised",
                                    "degree")}
         self.recorder.record(self.tick, csr=csr, **state)
-        row = tick_measures(tick=self.tick, csr=csr, **state)
+        row = self.recorder.rows[-1]  # this month's model-level measures
         for name in MODEL_REPORTERS:
             setattr(self, name, row[name])
         self.datacollector.collect(self)
