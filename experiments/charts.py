@@ -252,7 +252,7 @@ def _sweep_source(folder: Path, grid) -> str:
             f"{scenario}, seed {seed}, {runs}+ replicates per cell")
 
 
-# --- the whole set ---------------------------------------------------------------------------------
+# --- the whole set ------------------------------------------------------------------------
 def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str = "web",
                 sweep: Path | None = None, measure: str | None = None, animation: bool = True,
                 grid: dict | None = None) -> ChartBook:

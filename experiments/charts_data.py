@@ -142,8 +142,9 @@ def pick_ego(listed: pd.DataFrame, *, follow_up: int = max(EGO_MONTHS)) -> tuple
 
 
 def ties_at(initial_ties: pd.DataFrame, events: pd.DataFrame, tick: int) -> set[tuple[int, int]]:
-    """The network at the end of month ``tick`` (network-aware variant): starting ties with
-    the cuts and rewires of months 1..tick applied in order.
+    """The network at the end of month ``tick`` (network-aware variant).
+
+    The starting ties with the cuts and rewires of months 1..tick applied in order.
     """
     ties = {(int(u), int(v)) for u, v in zip(initial_ties["u"], initial_ties["v"], strict=True)}
     ev = variant(events)

@@ -321,7 +321,7 @@ def guide_html() -> str:
     import html
 
     rows = []
-    for name, spec in model_params(base_params()).items():
+    for name in model_params(base_params()):
         if name == "seed":
             continue
         p = PARAMS[name]

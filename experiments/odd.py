@@ -7,7 +7,8 @@ drift from the code. ``python -m spiral.experiments.odd`` rewrites docs/ODD.md i
 ``--check`` exits with status 1 if the file is out of date.
 
 Example:
-    >>> text = "a\\n<!-- BEGIN GENERATED: parameter-count -->\\nold\\n<!-- END GENERATED: parameter-count -->\\n"
+    >>> marker = "GENERATED: parameter-count -->"
+    >>> text = f"a\\n<!-- BEGIN {marker}\\nold\\n<!-- END {marker}\\n"
     >>> "old" in render(text)
     False
 """
@@ -41,8 +42,9 @@ def _cell(text: str) -> str:
 
 
 def parameter_tables() -> str:
-    """One Markdown table per parameter group: name, default, unit, valid values, meaning,
-    source.
+    """One Markdown table per parameter group.
+
+    Columns: name, default, unit, valid values, meaning, source.
     """
     parts = []
     for group in GROUPS:

@@ -86,17 +86,17 @@ def available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scenario_dir().glob("*.toml"))}
 
 
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+def key_location(origin: Path, text: str, key: str) -> str:
+    """Where a TOML text sets ``key``, for error messages.
+
+    Returns ``FILE:LINE`` of the first line that sets it (``key = ...``, or a ``[table.key]``
+    header), or just ``FILE`` if none does.
+    """
+    pattern = re.compile(rf"^\s*(\[\s*[\w.-]*\.)?\"?{re.escape(key)}\"?\s*(=|\])")
     for lineno, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
-            return lineno
-    return None
-
-
-def _where(path: Path, text: str, key: str) -> str:
-    line = _line_of(text, key)
-    return f"{path}:{line}" if line else str(path)
+            return f"{origin}:{lineno}"
+    return str(origin)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -129,7 +129,7 @@ def scenario_from_dict(data: dict, *, path: Path | None = None, text: str = "") 
     origin = path or Path("<scenario>")
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise ScenarioError(f"{_where(origin, text, key)}: unknown key {key!r}; expected "
+            raise ScenarioError(f"{key_location(origin, text, key)}: unknown key {key!r}; expected "
                                 f"one of {', '.join(TOP_LEVEL_KEYS)}")
     raw_params = data.get("params", {})
     if not isinstance(raw_params, dict):
@@ -138,7 +138,7 @@ def scenario_from_dict(data: dict, *, path: Path | None = None, text: str = "") 
         params = Params(raw_params)
     except ParameterError as exc:
         bad = next((k for k in raw_params if k in str(exc)), "params")
-        raise ScenarioError(f"{_where(origin, text, bad)}: [params] {exc}") from None
+        raise ScenarioError(f"{key_location(origin, text, bad)}: [params] {exc}") from None
     counterfactual = dict(FEEDBACK_OFF)
     raw_cf = data.get("counterfactual", {})
     if not isinstance(raw_cf, dict):
@@ -147,12 +147,13 @@ def scenario_from_dict(data: dict, *, path: Path | None = None, text: str = "") 
         try:
             counterfactual[key] = validate_value(key, value)
         except ParameterError as exc:
-            raise ScenarioError(f"{_where(origin, text, key)}: [counterfactual] {exc}") from None
+            where = key_location(origin, text, key)
+            raise ScenarioError(f"{where}: [counterfactual] {exc}") from None
     listings = tuple(_listing(item, k, origin) for k, item in
                      enumerate(data.get("listings", []), start=1))
     seed = data.get("seed", 42)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ScenarioError(f"{_where(origin, text, 'seed')}: seed = {seed!r} must be a "
+        raise ScenarioError(f"{key_location(origin, text, 'seed')}: seed = {seed!r} must be a "
                             "whole number >= 0")
     name = str(data.get("name", origin.stem))
     return Scenario(name, str(data.get("description", "")).strip(), params, listings,

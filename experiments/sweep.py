@@ -51,6 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from spiral.experiments.scenario import key_location
 from spiral.model.errors import InputError
 from spiral.model.params import PARAMS, ParameterError, unknown_parameter_message, validate_value
 
@@ -185,19 +186,6 @@ class SweepSpec:
         return replace(self, design=design, samples=samples)
 
 
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*(\[\s*parameters\.)?\"?{re.escape(key)}\"?\s*(=|\])")
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return lineno
-    return None
-
-
-def _where(origin: Path, text: str, key: str) -> str:
-    line = _line_of(text, key)
-    return f"{origin}:{line}" if line else str(origin)
-
-
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file.
 
@@ -233,7 +221,7 @@ def sweep_from_dict(data: dict, *, path: Path | None = None, text: str = "") -> 
     origin = path or Path("<sweep>")
 
     def where(key: str) -> str:
-        return _where(origin, text, key)
+        return key_location(origin, text, key)
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:

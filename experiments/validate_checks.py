@@ -8,6 +8,7 @@ with the data behind the figures.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -278,7 +279,7 @@ def gross_checks(runs: list[GrossRun]) -> list[Check]:
                             f"{p_inv:.3g} = (r + w)/<k>",
                             f"between {below:.3g} (dies out) and {above:.3g} (invades)",
                             "threshold inside the bracket of the scan", ok))
-    rising = all(a[1] <= b[0] for a, b in zip(brackets, brackets[1:], strict=False))
+    rising = all(a[1] <= b[0] for a, b in itertools.pairwise(brackets))
     checks.append(Check("Gross: invasion threshold rises with w (w = "
                         + ", ".join(f"{w:g}" for w in GROSS_REWIRING) + ")",
                         "rises (linear in w)",

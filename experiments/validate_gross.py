@@ -36,7 +36,8 @@ import numpy as np
 from spiral.model.engine import ArrayEngine
 from spiral.model.params import Params
 
-REWIRE_ATTEMPTS = 100  # the table's maximum: a failed replacement is rare unless nearly all are marked
+# the table's maximum: a failed replacement is rare unless nearly all are marked
+REWIRE_ATTEMPTS = 100
 
 
 def time_step(rewiring: float, fade: float) -> float:

@@ -212,7 +212,7 @@ class Connectivity:
         m = nodes.size
         sx, sy = np.searchsorted(nodes, px), np.searchsorted(nodes, py)
         small = sp.csr_array((np.ones(sx.size), (sx, sy)), shape=(m, m))
-        n_comp, comp = connected_components(small, directed=False)
+        _, comp = connected_components(small, directed=False)
         detached = np.isin(nodes, cut_children)
         # one representative per group: a piece still holding an old root if there is one
         order = np.lexsort((detached, comp))

@@ -52,7 +52,7 @@ def test_fast_builders_give_simple_graphs_with_the_mean_degree_and_are_seeded(bu
 
 def test_watts_strogatz_without_rewiring_is_the_ring_lattice():
     e = watts_strogatz_edges(100, 4, 0.0, np.random.default_rng(0))
-    assert set(zip(e.u.tolist(), e.v.tolist())) == {
+    assert set(zip(e.u.tolist(), e.v.tolist(), strict=True)) == {
         (min(i, (i + j) % 100), max(i, (i + j) % 100)) for i in range(100) for j in (1, 2)}
 
 

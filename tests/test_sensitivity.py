@@ -120,5 +120,5 @@ def test_values_lists_cannot_be_analysed(tmp_path):
 
 def test_unknown_measure_is_named(tmp_path):
     runs = pd.DataFrame({"point": [0, 1], "amplification_12m": [1.0, 2.0]})
-    with pytest.raises(SweepError, match="'amplification_21m'.*did you mean 'amplification_12m'"):
+    with pytest.raises(SweepError, match=r"'amplification_21m'.*did you mean 'amplification_12m'"):
         sensitivity.point_means(runs, ["amplification_21m"])

@@ -224,7 +224,8 @@ BAD = {
     "unknown design": (TINY.replace('"grid"', '"gird"'),
                        "sweep.toml:4: design = 'gird' is not a design \\(did you mean 'grid'"),
     "toml syntax": (TINY.replace("seed = 7", "seed = = 7"), "sweep.toml:6: invalid TOML"),
-    "out of range": (TINY.replace("high = 0.8", "high = 1.8"), "sweep.toml:14: .*fear_mean = 1.8 is out of range"),
+    "out of range": (TINY.replace("high = 0.8", "high = 1.8"),
+                     "sweep.toml:14: .*fear_mean = 1.8 is out of range"),
     "unknown key": (TINY.replace("seed = 7", "seeds = 7"), "sweep.toml:6: unknown key 'seeds'"),
     "sobol size": (TINY.replace('design = "grid"', 'design = "sobol"\nsamples = 10').replace(
         "network_weight = { values = [0.0, 0.5] }", "network_weight = { low = 0.0, high = 0.5 }"
