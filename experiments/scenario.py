@@ -99,6 +99,27 @@ def key_location(origin: Path, text: str, key: str) -> str:
     return str(origin)
 
 
+def validated_table(table: Any, *, section: str, origin: Path, text: str,
+                    error: type[InputError] | None = None) -> dict[str, Any]:
+    """Validate a TOML table of parameter values (``[counterfactual]``, a sweep's ``[fixed]``).
+
+    Raises:
+        InputError: ``error`` (ScenarioError by default) naming ``FILE:LINE``, the section,
+            the parameter, the value and what is allowed.
+    """
+    error = error or ScenarioError
+    if not isinstance(table, dict):
+        raise error(f"{key_location(origin, text, section)}: '{section}' must be a table "
+                    f"([{section}])")
+    out = {}
+    for key, value in table.items():
+        try:
+            out[key] = validate_value(key, value)
+        except ParameterError as exc:
+            raise error(f"{key_location(origin, text, key)}: [{section}] {exc}") from None
+    return out
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a bundled scenario by name, or a scenario file by path.
 
@@ -139,16 +160,8 @@ def scenario_from_dict(data: dict, *, path: Path | None = None, text: str = "") 
     except ParameterError as exc:
         bad = next((k for k in raw_params if k in str(exc)), "params")
         raise ScenarioError(f"{key_location(origin, text, bad)}: [params] {exc}") from None
-    counterfactual = dict(FEEDBACK_OFF)
-    raw_cf = data.get("counterfactual", {})
-    if not isinstance(raw_cf, dict):
-        raise ScenarioError(f"{origin}: 'counterfactual' must be a table ([counterfactual])")
-    for key, value in raw_cf.items():
-        try:
-            counterfactual[key] = validate_value(key, value)
-        except ParameterError as exc:
-            where = key_location(origin, text, key)
-            raise ScenarioError(f"{where}: [counterfactual] {exc}") from None
+    counterfactual = {**FEEDBACK_OFF, **validated_table(
+        data.get("counterfactual", {}), section="counterfactual", origin=origin, text=text)}
     listings = tuple(_listing(item, k, origin) for k, item in
                      enumerate(data.get("listings", []), start=1))
     seed = data.get("seed", 42)

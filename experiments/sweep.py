@@ -51,7 +51,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spiral.experiments.scenario import key_location
+from spiral.experiments.scenario import (
+    DEFAULT_SCENARIO,
+    key_location,
+    load_scenario,
+    validated_table,
+)
 from spiral.model.errors import InputError
 from spiral.model.params import PARAMS, ParameterError, unknown_parameter_message, validate_value
 
@@ -216,8 +221,6 @@ def _whole(value: Any, key: str, where: str, minimum: int) -> int:
 
 def sweep_from_dict(data: dict, *, path: Path | None = None, text: str = "") -> SweepSpec:
     """Build a validated :class:`SweepSpec` from parsed TOML (see :func:`load_sweep`)."""
-    from spiral.experiments.scenario import DEFAULT_SCENARIO, load_scenario
-
     origin = path or Path("<sweep>")
 
     def where(key: str) -> str:
@@ -267,14 +270,8 @@ def sweep_from_dict(data: dict, *, path: Path | None = None, text: str = "") -> 
         scenario = load_scenario(scenario_ref)
     except InputError as exc:
         raise SweepError(f"{where('scenario')}: {exc}") from None
-    fixed = data.get("fixed", {})
-    if not isinstance(fixed, dict):
-        raise SweepError(f"{where('fixed')}: 'fixed' must be a table ([fixed])")
-    for key, value in fixed.items():
-        try:
-            fixed[key] = validate_value(key, value)
-        except ParameterError as exc:
-            raise SweepError(f"{where(key)}: [fixed] {exc}") from None
+    fixed = validated_table(data.get("fixed", {}), section="fixed", origin=origin, text=text,
+                            error=SweepError)
     try:
         scenario = scenario.with_changes(**fixed)
     except ParameterError as exc:

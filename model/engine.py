@@ -291,6 +291,7 @@ class ArrayEngine:
         k_att = p.rewire_attempts
         u = self.streams["rewiring"].random((droppers.size, 2 * k_att))
         i = droppers[:, None]
+        risky = self.listed | self.stigmatised
         if p.rewire == "friend_of_friend":
             pos_j = ties.rank_in_row(droppers, dropped)[:, None]
             others = (ties.degree[droppers] - 1)[:, None]
@@ -302,12 +303,11 @@ class ArrayEngine:
             cand = ties.nth_neighbour(f, b)
             valid = has_other & (ties.degree[f] > 0)
         else:  # random and homophily: candidates drawn among the unmarked citizens
-            pool = np.flatnonzero(~(self.listed | self.stigmatised))
+            pool = np.flatnonzero(~risky)
             if pool.size == 0:
                 return _EMPTY, _EMPTY
             cand = pool[rules.pick_index(u[:, :k_att], pool.size)]
             valid = np.ones(cand.shape, dtype=bool)
-        risky = self.listed | self.stigmatised
         valid &= (cand != i) & (cand != dropped[:, None]) & ~risky[cand]
         valid &= ~ties.has_tie(np.broadcast_to(i, cand.shape), cand)
         if p.rewire == "homophily":
