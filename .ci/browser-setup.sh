@@ -25,4 +25,4 @@ if ! command -v npm >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
 fi
 
-"$PYTHON" -m spiral.experiments.offline_assets
+"$PYTHON" -m spiral.experiments.dashboard.offline_assets

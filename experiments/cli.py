@@ -22,12 +22,12 @@ from spiral.model.params import GROUPS, PARAMS, parse_assignment
 
 # (command, module, one-line help): modules with configure(parser) and main(args).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("sweep", "spiral.experiments.sweep", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
-    ("sensitivity", "spiral.experiments.sensitivity", "Sobol and Morris sensitivity analysis"),
-    ("bench", "spiral.experiments.bench", "benchmark the array engine and the Mesa driver"),
-    ("charts", "spiral.experiments.charts", "newsroom charts from a run or sweep folder"),
-    ("explore", "spiral.experiments.dashboard", "open the browser dashboard (Mesa SolaraViz)"),
-    ("validate", "spiral.experiments.validate", "reproduce published results (Watts, Gross)"),
+    ("sweep", "spiral.experiments.sweeps.run", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
+    ("sensitivity", "spiral.experiments.sweeps.sensitivity", "Sobol and Morris sensitivity analysis"),
+    ("bench", "spiral.experiments.tools.bench", "benchmark the array engine and the Mesa driver"),
+    ("charts", "spiral.experiments.charts.book", "newsroom charts from a run or sweep folder"),
+    ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (Mesa SolaraViz)"),
+    ("validate", "spiral.experiments.validation.command", "reproduce published results (Watts, Gross)"),
 )
 
 
@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- spiral run ------------------------------------------------------------------------------
 def _run(args) -> int:
-    from spiral.experiments.runner import default_out_dir, run_scenario, write_results
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.runner import default_out_dir, run_scenario, write_results
+    from spiral.experiments.runs.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     changes = dict(parse_assignment(text) for text in args.assignments)
@@ -191,7 +191,7 @@ def params_markdown() -> str:
 
 
 def _scenarios(args) -> int:
-    from spiral.experiments.scenario import available, load_scenario
+    from spiral.experiments.runs.scenario import available, load_scenario
 
     for name in available():
         sc = load_scenario(name)

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from spiral.experiments import bench
+from spiral.experiments.tools import bench
 from spiral.experiments.cli import main as cli_main
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spiral.experiments import charts, charts_data
+from spiral.experiments.charts import book as charts, data as charts_data
 from spiral.experiments.cli import main as cli_main
-from spiral.experiments.runner import run_scenario, write_results
-from spiral.experiments.scenario import load_scenario
+from spiral.experiments.runs.runner import run_scenario, write_results
+from spiral.experiments.runs.scenario import load_scenario
 
 CHART_IDS = ("spiral", "who-drops-you", "guilt-by-association", "the-scar", "grades-over-time",
              "tipping-point")

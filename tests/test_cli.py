@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from spiral.experiments import runner
+from spiral.experiments.runs import runner
 from spiral.experiments.cli import main
-from spiral.experiments.scenario import load_scenario
+from spiral.experiments.runs.scenario import load_scenario
 from spiral.model.params import PARAMS
 
 SMALL = ["--set", "n_citizens=300", "--ticks", "24"]
@@ -106,7 +106,7 @@ def test_a_failed_write_leaves_no_half_written_folder(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("spiral.experiments.figures.spiral_figure", broken)
+    monkeypatch.setattr("spiral.experiments.charts.run_figure.spiral_figure", broken)
     with pytest.raises(OSError):
         runner.write_results(result, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []

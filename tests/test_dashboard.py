@@ -30,7 +30,7 @@ SCREENSHOT = Path(os.environ.get("SPIRAL_DASHBOARD_SCREENSHOT",
 @pytest.fixture(scope="module")
 def app():
     pytest.importorskip("solara")
-    from spiral.experiments import dashboard_app
+    from spiral.experiments.dashboard import app as dashboard_app
 
     return dashboard_app
 
@@ -108,7 +108,7 @@ def _wait_for_server(url: str, process, timeout: float = 120.0) -> None:
 
 @pytest.fixture
 def server(tmp_path):
-    from spiral.experiments import dashboard, offline_assets
+    from spiral.experiments.dashboard import command as dashboard, offline_assets
 
     if offline_assets.missing(offline_assets.required_assets(), offline_assets.cache_dir()):
         pytest.fail("Solara's browser assets are not cached; run .ci/browser-setup.sh")

@@ -28,7 +28,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
 
 
 def test_readme_lists_every_bundled_scenario():
-    from spiral.experiments.scenario import available
+    from spiral.experiments.runs.scenario import available
 
     text = (ROOT / "README.md").read_text()
     for name in available():

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from spiral.experiments import measures
-from spiral.experiments.runner import simulate
+from spiral.experiments.measures import headline as measures
+from spiral.experiments.runs.runner import simulate
 from spiral.model.initial import ScriptedListing
 from spiral.model.params import Params
 

@@ -1,12 +1,12 @@
 """docs/ODD.md is up to date with the parameter table and documents every parameter."""
 
-from spiral.experiments import odd
+from spiral.experiments.tools import odd
 from spiral.model.params import PARAMS
 
 
 def test_odd_is_up_to_date_with_the_generator():
     text = odd.ODD_PATH.read_text(encoding="utf-8")
-    assert odd.render(text) == text, "run: python -m spiral.experiments.odd"
+    assert odd.render(text) == text, "run: python -m spiral.experiments.tools.odd"
 
 
 def test_odd_covers_every_parameter():

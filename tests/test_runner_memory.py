@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from spiral.experiments import figures, measures
-from spiral.experiments.runner import run_scenario, write_results
-from spiral.experiments.scenario import load_scenario
+from spiral.experiments.charts import run_figure as figures
+from spiral.experiments.measures import headline as measures
+from spiral.experiments.runs.runner import run_scenario, write_results
+from spiral.experiments.runs.scenario import load_scenario
 from spiral.model.records import RunData, widened
 
 TABLES = ("timeseries", "listed", "events", "citizens", "initial_ties", "tracked")

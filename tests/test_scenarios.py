@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 
 import pytest
-from spiral.experiments.runner import run_scenario
-from spiral.experiments.scenario import available, load_scenario
+from spiral.experiments.runs.runner import run_scenario
+from spiral.experiments.runs.scenario import available, load_scenario
 
 REQUIRED = ("suining-2010", "zhima-spiral", "no-feedback", "wrongful-listing", "oversight",
             "guilt-by-association", "suining-scale")

@@ -4,10 +4,10 @@ Tolerances come from the sample sizes (99% Wilson intervals for shares).
 """
 
 import pytest
-from spiral.experiments import validate_theory as theory
-from spiral.experiments.validate_checks import GROSS_FADE, analytic_checks, invaded
-from spiral.experiments.validate_gross import gross_run
-from spiral.experiments.validate_watts import cascade_point
+from spiral.experiments.validation import theory
+from spiral.experiments.validation.checks import GROSS_FADE, analytic_checks, invaded
+from spiral.experiments.validation.gross import gross_run
+from spiral.experiments.validation.watts import cascade_point
 
 
 def test_analytic_window_and_thresholds():

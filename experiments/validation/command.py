@@ -35,7 +35,7 @@ def configure(parser) -> None:
 
 def main(args) -> int:
     """Run the validation; print the table; return 0 if every check passed, else 1."""
-    from spiral.experiments.validate_checks import PLANS, run_all
+    from spiral.experiments.validation.checks import PLANS, run_all
 
     plan = PLANS[args.plan]
     out = args.out or Path("results") / (
@@ -67,7 +67,7 @@ def markdown_table(checks) -> str:
 def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
     """Write the table, the data, the figures and the manifest to ``out``."""
     import pandas as pd
-    from spiral.experiments.runner import git_commit, package_versions
+    from spiral.experiments.runs.runner import git_commit, package_versions
 
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame([c.as_row() for c in results.checks]).to_csv(out / "checks.csv", index=False)
@@ -77,7 +77,7 @@ def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
     watts.to_csv(out / "watts.csv", index=False)
     gross.to_csv(out / "gross.csv", index=False)
     if figures:
-        from spiral.experiments.validate_figures import cascade_window_figure, prevalence_figure
+        from spiral.experiments.validation.figures import cascade_window_figure, prevalence_figure
 
         cascade_window_figure(watts, out / "figures" / "cascade_window")
         prevalence_figure(gross, out / "figures" / "prevalence")
@@ -96,7 +96,7 @@ def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
 def watts_frame(points):
     """One row per (phi, z): simulated and analytic frequency and size of global cascades."""
     import pandas as pd
-    from spiral.experiments import validate_theory as theory
+    from spiral.experiments.validation import theory
 
     rows = []
     for p in points:

@@ -41,8 +41,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-from spiral.experiments.measures import summarise
-from spiral.experiments.scenario import Scenario
+from spiral.experiments.measures.headline import summarise
+from spiral.experiments.runs.scenario import Scenario
 from spiral.model.engine import ArrayEngine
 from spiral.model.networks import build_edges
 from spiral.model.records import RunData, widened
@@ -176,7 +176,7 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> str | None:
     """The project's git commit, if the code runs from a git checkout."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None
     try:
@@ -237,7 +237,7 @@ def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -
             _write_table(frames, tmp / name, csv=csv)
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         if figures:
-            from spiral.experiments.figures import spiral_figure
+            from spiral.experiments.charts.run_figure import spiral_figure
 
             spiral_figure(dict(result.variant_tables("listed")), tmp / "figures" / "spiral",
                           title_note=f"{result.scenario.name}, seed {result.seed}")

@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spiral.experiments.scenario import (
+from spiral.experiments.runs.scenario import (
     DEFAULT_SCENARIO,
     key_location,
     load_scenario,
@@ -128,7 +128,7 @@ class SweepSpec:
 
     name: str
     description: str
-    scenario: Any  # spiral.experiments.scenario.Scenario (imported lazily)
+    scenario: Any  # spiral.experiments.runs.scenario.Scenario (imported lazily)
     design: str
     factors: tuple[Factor, ...]
     replicates: int = 1
@@ -393,7 +393,7 @@ class RunTask:
 
 def execute_run(task: RunTask) -> tuple[dict, dict | None]:
     """Run one sweep run (in a worker); return its record and any tables asked for."""
-    from spiral.experiments.runner import run_scenario
+    from spiral.experiments.runs.runner import run_scenario
 
     start = time.perf_counter()
     scenario = task.scenario.with_changes(**task.changes)
@@ -469,7 +469,7 @@ def _fingerprint(spec: SweepSpec, tasks: list[RunTask]) -> str:
 
 def sweep_manifest(spec: SweepSpec, tasks: list[RunTask], points: list[dict]) -> dict:
     """The sweep's manifest: what runs, with which seeds and versions."""
-    from spiral.experiments.runner import git_commit, package_versions
+    from spiral.experiments.runs.runner import git_commit, package_versions
 
     return {
         "format_version": FORMAT_VERSION,

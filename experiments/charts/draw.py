@@ -1,8 +1,8 @@
-"""Drawing the newsroom charts from the numbers of :mod:`spiral.experiments.charts_data`.
+"""Drawing the newsroom charts from the numbers of :mod:`spiral.experiments.charts.data`.
 
 Each ``draw_*`` function takes exactly the table written as the chart's CSV (plus the words of
 its headline) and returns a matplotlib figure in the house style of
-:mod:`spiral.experiments.charts_style`. Direct labels replace legends wherever possible.
+:mod:`spiral.experiments.charts.style`. Direct labels replace legends wherever possible.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from spiral.experiments.charts_data import GROUPS, EgoNetwork, ScarCase
-from spiral.experiments.charts_style import (
+from spiral.experiments.charts.data import GROUPS, EgoNetwork, ScarCase
+from spiral.experiments.charts.style import (
     COUNTERFACTUAL,
     FEEDBACK,
     GRADE_COLOURS,
@@ -249,7 +249,7 @@ def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str
     """An animation of the friends dropping one listed citizen, one frame per month."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
-    from spiral.experiments.charts_style import rc
+    from spiral.experiments.charts.style import rc
 
     months = sorted(ego.table["months_since_listing"].unique())
     positions = _circle_positions(ego.friends)

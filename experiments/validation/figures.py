@@ -1,7 +1,7 @@
 """Figures of ``spiral validate``: the cascade window and prevalence against p.
 
 Each figure is written as PNG and SVG, with the numbers behind it as CSV next to it. The
-figures read the tidy tables of :mod:`spiral.experiments.validate`, never the engine.
+figures read the tidy tables of :mod:`spiral.experiments.validation.command`, never the engine.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def cascade_window_figure(watts, stem: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from spiral.experiments import validate_theory as theory
+    from spiral.experiments.validation import theory
 
     phis = sorted(watts["phi"].unique(), reverse=True)
     fig, axes = plt.subplots(1, len(phis), figsize=(5.5 * len(phis), 4), squeeze=False)
@@ -61,7 +61,7 @@ def prevalence_figure(gross, stem: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
-    from spiral.experiments import validate_theory as theory
+    from spiral.experiments.validation import theory
 
     rates = sorted(gross["rewiring"].unique())
     fig, axes = plt.subplots(1, len(rates), figsize=(4.8 * len(rates), 4), squeeze=False)

@@ -1,11 +1,11 @@
 """Open the browser dashboard, a Mesa SolaraViz app, on this computer (`spiral explore`).
 
-Starts Solara's server on 127.0.0.1 with the page of :mod:`spiral.experiments.dashboard_app`:
+Starts Solara's server on 127.0.0.1 with the page of :mod:`spiral.experiments.dashboard.app`:
 sliders generated from the parameter table, the network coloured by grade with the listed
 marked, live plots, a button to blacklist a citizen now, and a seed field.
 
 It works without internet once Solara's browser assets are in its cache (``spiral explore
---fetch-assets`` once, or ``python -m spiral.experiments.offline_assets``): the page loads
+--fetch-assets`` once, or ``python -m spiral.experiments.dashboard.offline_assets``): the page loads
 its scripts and styles from that cache instead of a public CDN.
 """
 
@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-APP_MODULE = "spiral.experiments.dashboard_app"
+APP_MODULE = "spiral.experiments.dashboard.app"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -50,13 +50,13 @@ def server_environment(scenario: str | None = None) -> dict[str, str]:
 
 def main(args) -> int:
     """Run the dashboard's server until interrupted."""
-    from spiral.experiments import offline_assets
+    from spiral.experiments.dashboard import offline_assets
     from spiral.model.errors import InputError
 
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port = {args.port} is not valid: expected 0 to 65535")
     if args.scenario:
-        from spiral.experiments.scenario import load_scenario
+        from spiral.experiments.runs.scenario import load_scenario
 
         load_scenario(args.scenario)  # fail here, with the file and line, not in the server
     folder = offline_assets.cache_dir()

@@ -64,7 +64,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
     Raises:
         InputError: An unknown format.
     """
-    from spiral.experiments.charts_style import FORMATS
+    from spiral.experiments.charts.style import FORMATS
     from spiral.model.errors import InputError
 
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
@@ -89,7 +89,7 @@ def main(args) -> int:
         raise InputError(f"--sweep {sweep}: no such folder")
     if folder is not None and _is_sweep(folder) and not (folder / "listed.csv").exists():
         import matplotlib.pyplot as plt
-        from spiral.experiments.charts_style import STYLES, rc
+        from spiral.experiments.charts.style import STYLES, rc
 
         out = args.out or folder / "charts"
         book = ChartBook(out, formats, args.style)
@@ -116,8 +116,8 @@ def _is_sweep(folder: Path) -> bool:
 
 def run_default() -> Path:
     """Run the default scenario (tracking everyone) and write its results folder."""
-    from spiral.experiments.runner import default_out_dir, run_scenario, write_results
-    from spiral.experiments.scenario import DEFAULT_SCENARIO, load_scenario
+    from spiral.experiments.runs.runner import default_out_dir, run_scenario, write_results
+    from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, load_scenario
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     track = range(scenario.params.n_citizens) if scenario.params.n_citizens <= TRACK_ALL_LIMIT \
@@ -144,14 +144,14 @@ class ChartBook:
         import matplotlib
 
         matplotlib.use("Agg")
-        from spiral.experiments.charts_style import STYLES
+        from spiral.experiments.charts.style import STYLES
 
         self.style = STYLES[self.style_name]
         self.out.mkdir(parents=True, exist_ok=True)
 
     def add(self, chart_id: str, fig, data, *, words: dict, alt: str, note: str = "") -> dict:
         """Save a chart, its CSV and its index entry."""
-        from spiral.experiments.charts_style import save
+        from spiral.experiments.charts.style import save
 
         files = save(fig, self.out / chart_id, self.formats, self.style)
         data.to_csv(self.out / f"{chart_id}.csv", index=False)
@@ -170,8 +170,8 @@ class ChartBook:
     def tipping_point(self, sweep: Path, *, measure: str | None = None, source: str = "",
                       note: str = "") -> None:
         """The heatmap of a fear x network-weight sweep."""
-        from spiral.experiments.charts_data import TIPPING_AXES, ChartDataError, tipping_grid
-        from spiral.experiments.charts_draw import draw_tipping
+        from spiral.experiments.charts.data import TIPPING_AXES, ChartDataError, tipping_grid
+        from spiral.experiments.charts.draw import draw_tipping
 
         try:
             grid, chosen = tipping_grid(sweep, measure=measure)
@@ -270,7 +270,7 @@ def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str =
             ``replicates``), for quick tests.
     """
     import matplotlib.pyplot as plt
-    from spiral.experiments.charts_style import STYLES, rc
+    from spiral.experiments.charts.style import STYLES, rc
 
     book = ChartBook(out, tuple(formats), style)
     with plt.rc_context(rc(STYLES[style])):
@@ -280,8 +280,8 @@ def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str =
 
 
 def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid) -> None:
-    from spiral.experiments import charts_data as cd
-    from spiral.experiments import charts_draw as draw
+    from spiral.experiments.charts import data as cd
+    from spiral.experiments.charts import draw
 
     out = book.out
     tables = cd.read_run(folder)
@@ -352,7 +352,7 @@ def _manifest(folder: Path) -> dict:
 
 
 def _animate(book: ChartBook, ego, source: str) -> None:
-    from spiral.experiments.charts_draw import animate_ego
+    from spiral.experiments.charts.draw import animate_ego
 
     path = book.out / "spiral-animation.gif"
     animate_ego(ego, path, style=book.style, source=source)
@@ -382,8 +382,8 @@ def built_in_grid(folder: Path, *, fear=GRID_FEAR, weight=GRID_WEIGHT, citizens=
         The source line of the heatmap.
     """
     import pandas as pd
-    from spiral.experiments.runner import run_scenario
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.runner import run_scenario
+    from spiral.experiments.runs.scenario import load_scenario
     from spiral.model.streams import run_seed
 
     base = load_scenario(GRID_SCENARIO).with_changes(n_citizens=citizens, ticks=months)
@@ -408,15 +408,15 @@ def built_in_grid(folder: Path, *, fear=GRID_FEAR, weight=GRID_WEIGHT, citizens=
 
 def _scar_case(tables, manifest):
     """The scar case from the folder, else from a companion run of the wrongful scenario."""
-    from spiral.experiments import charts_data as cd
+    from spiral.experiments.charts import data as cd
 
     try:
         return cd.pick_scar_case(tables), run_source(manifest), ""
     except cd.ChartDataError as exc:
         reason = str(exc)
-    from spiral.experiments.runner import manifest as make_manifest
-    from spiral.experiments.runner import run_scenario
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.runner import manifest as make_manifest
+    from spiral.experiments.runs.runner import run_scenario
+    from spiral.experiments.runs.scenario import load_scenario
 
     scenario = load_scenario(SCAR_SCENARIO)
     result = run_scenario(scenario, paired=False, track=range(scenario.params.n_citizens))

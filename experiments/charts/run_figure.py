@@ -2,7 +2,7 @@
 
 Reads only the tidy ``listed`` table (both variants, stacked or one table per variant) and
 writes PNG, SVG and a CSV of exactly the plotted numbers. The newsroom chart set lives in
-:mod:`spiral.experiments.charts`.
+:mod:`spiral.experiments.charts.book`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _window(table: pd.DataFrame, max_months: int) -> tuple[np.ndarray, np.ndarra
     The rows from the month before the listing to ``max_months`` after; the score change is
     NaN if the month before is missing.
     """
-    from spiral.experiments.measures import Episodes
+    from spiral.experiments.measures.headline import Episodes
 
     episodes = Episodes(table)
     months = episodes.months

@@ -7,7 +7,7 @@ adjacency, and the peak resident memory. Up to 10,000 citizens the Mesa driver r
 scenario with the same seed in its own process, followed there by the array engine, so the
 engine/Mesa ratio is measured in one process (and the two trajectories are checked to be
 identical). The sweep figure runs a subset of a 10,000-citizen x 120-month sweep on two worker
-processes with :func:`spiral.experiments.sweep.run_sweep` and extrapolates to 1,000 runs. The
+processes with :func:`spiral.experiments.sweeps.run.run_sweep` and extrapolates to 1,000 runs. The
 full run times ``spiral run suining-scale`` (both variants, measures, results written).
 
 The workload is the ``suining-scale`` scenario (Erdos-Renyi, mean degree 10, ``listed``
@@ -142,7 +142,7 @@ def machine() -> dict:
 # --- measurements (each in a fresh process) ---------------------------------------------------
 def _in_subprocess(kind: str, **kwargs) -> dict:
     """Run one measurement in a fresh interpreter; its peak memory is its own."""
-    command = [sys.executable, "-m", "spiral.experiments.bench", "--measure", kind,
+    command = [sys.executable, "-m", "spiral.experiments.tools.bench", "--measure", kind,
                json.dumps(kwargs)]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode:
@@ -163,7 +163,7 @@ def _peak_rss_mb() -> float:
 
 
 def _params(n: int, ticks: int):
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.scenario import load_scenario
 
     return load_scenario(SCENARIO).params.replace(n_citizens=n, ticks=ticks)
 
@@ -251,8 +251,8 @@ def measure_mesa(n: int, ticks: int, seed: int) -> dict:
 
 def measure_full_run(n: int, ticks: int, seed: int) -> dict:
     """``spiral run suining-scale``: network, both variants, measures, results written."""
-    from spiral.experiments.runner import run_scenario, write_results
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.runner import run_scenario, write_results
+    from spiral.experiments.runs.scenario import load_scenario
 
     scenario = load_scenario(SCENARIO).with_changes(n_citizens=n, ticks=ticks)
     start = time.perf_counter()
@@ -267,7 +267,7 @@ def measure_full_run(n: int, ticks: int, seed: int) -> dict:
 
 def sweep_throughput(*, runs: int, n: int, ticks: int, seed: int, workers: int = 2) -> dict:
     """Time ``runs`` sweep runs on ``workers`` processes and extrapolate to 1,000 runs."""
-    from spiral.experiments.sweep import run_sweep, sweep_from_dict
+    from spiral.experiments.sweeps.run import run_sweep, sweep_from_dict
 
     replicates = max(1, (runs + 1) // 2)
     spec = sweep_from_dict({

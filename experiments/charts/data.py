@@ -2,7 +2,7 @@
 
 Every function takes tables as read from a results folder (``listed``, ``citizens``,
 ``timeseries``, ``events``, ``initial_ties``, ``tracked``) and returns a DataFrame of exactly
-the numbers the chart plots; :mod:`spiral.experiments.charts` writes it next to the image.
+the numbers the chart plots; :mod:`spiral.experiments.charts.book` writes it next to the image.
 Nothing here draws, and nothing reads the engine's internals.
 """
 

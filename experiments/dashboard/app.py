@@ -11,8 +11,8 @@ values are those of a bundled scenario (``zhima-spiral`` unless ``SPIRAL_EXPLORE
 names another) with a small population, laid out once with a seeded spring layout.
 
 This module imports Solara and Mesa's visualisation at import time and defines the
-module-level ``page`` that ``solara run spiral.experiments.dashboard_app`` serves; the
-``spiral explore`` command (:mod:`spiral.experiments.dashboard`) starts it.
+module-level ``page`` that ``solara run spiral.experiments.dashboard.app`` serves; the
+``spiral explore`` command (:mod:`spiral.experiments.dashboard.command`) starts it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 from spiral.agents.spiral_model import SpiralModel
-from spiral.experiments.scenario import DEFAULT_SCENARIO, load_scenario
+from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, load_scenario
 from spiral.model.errors import InputError
 from spiral.model.networks import build_edges, edges_to_graph
 from spiral.model.params import GRADES, PARAMS, Param, ParameterError, Params

@@ -3,7 +3,7 @@
 The ODD document (Grimm et al. 2020) is written by hand except for the sections between
 ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->`` markers, which this
 module rewrites from :data:`spiral.model.params.PARAMS`, so the documented parameters cannot
-drift from the code. ``python -m spiral.experiments.odd`` rewrites docs/ODD.md in place;
+drift from the code. ``python -m spiral.experiments.tools.odd`` rewrites docs/ODD.md in place;
 ``--check`` exits with status 1 if the file is out of date.
 
 Example:
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from spiral.model.params import GROUPS, PARAMS
 
-ODD_PATH = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
+ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 _BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)"
                     r"(<!-- END GENERATED: (?P=name) -->)", re.DOTALL)
 
@@ -85,7 +85,7 @@ def render(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Rewrite docs/ODD.md (or with ``--check`` report whether it is up to date)."""
-    parser = argparse.ArgumentParser(prog="python -m spiral.experiments.odd",
+    parser = argparse.ArgumentParser(prog="python -m spiral.experiments.tools.odd",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if ODD.md is out of date")
     parser.add_argument("--path", type=Path, default=ODD_PATH, help="the ODD file")
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     new = render(text)
     if args.check:
         if new != text:
-            print(f"{args.path} is out of date: run python -m spiral.experiments.odd",
+            print(f"{args.path} is out of date: run python -m spiral.experiments.tools.odd",
                   file=sys.stderr)
             return 1
         return 0

@@ -13,8 +13,8 @@ files as published (``@widgetti/solara-vuetify-app@10.1.1/dist/main8.css``, ...)
 
 Usage::
 
-    python -m spiral.experiments.offline_assets            # fill the cache (idempotent)
-    python -m spiral.experiments.offline_assets --check    # exit 1 if something is missing
+    python -m spiral.experiments.dashboard.offline_assets            # fill the cache (idempotent)
+    python -m spiral.experiments.dashboard.offline_assets --check    # exit 1 if something is missing
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def fill_cache(folder: Path | None = None, *, npm: str = "npm", assets: list[Ass
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: fill (or ``--check``) the asset cache."""
-    parser = argparse.ArgumentParser(prog="python -m spiral.experiments.offline_assets",
+    parser = argparse.ArgumentParser(prog="python -m spiral.experiments.dashboard.offline_assets",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--cache-dir", type=Path, help="cache folder (default: "
                         "SOLARA_ASSETS_PROXY_CACHE_DIR or solara's default)")

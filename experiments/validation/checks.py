@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from spiral.experiments import validate_theory as theory
-from spiral.experiments.validate_gross import GrossRun, gross_run
-from spiral.experiments.validate_watts import CascadePoint, cascade_point
+from spiral.experiments.validation import theory
+from spiral.experiments.validation.gross import GrossRun, gross_run
+from spiral.experiments.validation.watts import CascadePoint, cascade_point
 from spiral.model.engine import ArrayEngine
 from spiral.model.initial import ScriptedListing
 from spiral.model.params import Params
@@ -120,8 +120,8 @@ def analytic_checks(n: int = 400, seed: int = 11) -> list[Check]:
     counterfactual and reads the amplification. Denied services are off so that the listing's
     only effect on the listed citizen is the penalty.
     """
-    from spiral.experiments.runner import run_scenario
-    from spiral.experiments.scenario import load_scenario
+    from spiral.experiments.runs.runner import run_scenario
+    from spiral.experiments.runs.scenario import load_scenario
 
     params = Params(n_citizens=n, network="watts_strogatz", mean_degree=10.0,
                     network_weight=0.0, unfriend_rule="none", denied_services=False,
