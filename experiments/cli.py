@@ -22,7 +22,7 @@ from spiral.model.params import GROUPS, PARAMS, parse_assignment
 
 # (command, module, one-line help): modules with configure(parser) and main(args).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("sweep", "spiral.experiments.sweeps.run", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
+    ("sweep", "spiral.experiments.sweeps.sweep", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
     ("sensitivity", "spiral.experiments.sweeps.sensitivity", "Sobol and Morris sensitivity analysis"),
     ("bench", "spiral.experiments.tools.bench", "benchmark the array engine and the Mesa driver"),
     ("charts", "spiral.experiments.charts.book", "newsroom charts from a run or sweep folder"),

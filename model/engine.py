@@ -1,7 +1,7 @@
 """The array engine: the whole population at once, with numpy arrays and a sparse adjacency.
 
 It applies the rules of :mod:`spiral.model.rules` to arrays of all citizens, in the order of
-DESIGN.md section 3 (synchronous updating: every decision in a phase reads the state at the
+docs/ODD.md section 3 (synchronous updating: every decision in a phase reads the state at the
 start of that phase; tie changes apply at the end of the rewiring phase). Random numbers come
 from one stream per process and are drawn in a canonical order (citizens by id; directed
 pairs (citizen, friend) sorted by citizen then friend), which the Mesa driver in synchronous

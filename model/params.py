@@ -23,7 +23,7 @@ from spiral.model.errors import InputError
 
 GRADES = ("A", "B", "C", "D")
 
-# Sources quoted in doc lines (DESIGN.md section 2). Everything else is marked "assumption".
+# Sources quoted in doc lines (listed in docs/ODD.md). Everything else is marked "assumption".
 SUINING = "Suining county pilot, 2010 (seed article)"
 ZHIMA = "Zhima Credit score bands and monthly updates (press reports)"
 COURT_2017 = "Supreme People's Court blacklist rules, 2017"

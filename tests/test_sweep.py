@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from spiral.experiments import cli
-from spiral.experiments.sweeps.run import SweepError, load_sweep, run_sweep
+from spiral.experiments.sweeps.sweep import SweepError, load_sweep, run_sweep
 from spiral.model.engine import ArrayEngine
 from spiral.model.streams import run_seed
 

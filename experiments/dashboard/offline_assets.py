@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# The npm packages the dashboard's pages load from the CDN (DESIGN.md section 7).
+# The npm packages the dashboard's pages load from the CDN (README, "Dashboard").
 PACKAGES = ("@widgetti/solara-vuetify-app", "@widgetti/solara-vuetify3-app",
             "@widgetti/vue-grid-layout", "requirejs", "font-awesome")
 # Files of the installed solara that name those packages with a pinned version.

@@ -1,4 +1,4 @@
-"""Spiral measures computed from a run's tidy tables (DESIGN.md section 4).
+"""Spiral measures computed from a run's tidy tables (defined in docs/ODD.md).
 
 Every function reads tables (pandas DataFrames as written to ``listed.csv``,
 ``citizens.csv``, ``timeseries.csv``), never the engine's internals, so the same measures can be

@@ -29,7 +29,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from spiral.experiments.sweeps.run import SweepError, SweepSpec, load_sweep, run_sweep
+from spiral.experiments.sweeps.sweep import SweepError, SweepSpec, load_sweep, run_sweep
 
 METHODS = ("sobol", "morris")
 SENSITIVITY_KEYS = ("measures", "methods", "sobol_samples", "morris_trajectories")

@@ -7,7 +7,7 @@ adjacency, and the peak resident memory. Up to 10,000 citizens the Mesa driver r
 scenario with the same seed in its own process, followed there by the array engine, so the
 engine/Mesa ratio is measured in one process (and the two trajectories are checked to be
 identical). The sweep figure runs a subset of a 10,000-citizen x 120-month sweep on two worker
-processes with :func:`spiral.experiments.sweeps.run.run_sweep` and extrapolates to 1,000 runs. The
+processes with :func:`spiral.experiments.sweeps.sweep.run_sweep` and extrapolates to 1,000 runs. The
 full run times ``spiral run suining-scale`` (both variants, measures, results written).
 
 The workload is the ``suining-scale`` scenario (Erdos-Renyi, mean degree 10, ``listed``
@@ -267,7 +267,7 @@ def measure_full_run(n: int, ticks: int, seed: int) -> dict:
 
 def sweep_throughput(*, runs: int, n: int, ticks: int, seed: int, workers: int = 2) -> dict:
     """Time ``runs`` sweep runs on ``workers`` processes and extrapolate to 1,000 runs."""
-    from spiral.experiments.sweeps.run import run_sweep, sweep_from_dict
+    from spiral.experiments.sweeps.sweep import run_sweep, sweep_from_dict
 
     replicates = max(1, (runs + 1) // 2)
     spec = sweep_from_dict({
