@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import FixedAgent
 from spiral.model import rules
+from spiral.model.draws import Phase
 from spiral.model.params import GRADES
 
 
@@ -88,20 +89,15 @@ class Citizen(FixedAgent):
         self.catch_stigma()
         self.shake_off_stigma()
         self.settle_stigma()
-        for friend in self.reconsider_friends():
-            self.model.cut_tie(self, friend)
-            if self.model.params.rewire != "none":
-                new = self.propose_new_friend(friend, self.model.draw_rewiring(),
-                                              self.model.unmarked_citizens())
-                if new is not None:
-                    self.model.add_tie(self, new)
+        cuts = [(self, friend) for friend in self.reconsider_friends()]
+        self.model.change_ties(cuts)
         self.update_score()
         self.settle_score()
 
     # --- 1. behaviour -------------------------------------------------------------------
     def do_deeds(self) -> None:
         """A good deed or an offence, maybe; fewer chances to do good if denied services."""
-        u = self.model.draw("behaviour")
+        u = self.model.draw(Phase.BEHAVIOUR, self.index)
         denied = bool(rules.is_denied_services(self.grade, self.listed))
         self.points += int(rules.deed_points(u, denied=denied, p=self.model.params))
 
@@ -109,18 +105,15 @@ class Citizen(FixedAgent):
     def face_court(self) -> None:
         """Leave the blacklist, or be put on it (rightfully, by error or as scripted)."""
         p, tick = self.model.params, self.model.tick
-        u = self.model.draw("court")
-        if self.listed:
-            if rules.is_delisted(u, wrongful=self.wrongful, months_listed=tick - self.listed_since,
-                                 term_months=p.term_months, compliance_rate=p.compliance_rate,
-                                 oversight_rate=p.oversight_rate):
-                self.model.delist(self)
-            return
-        outcome = int(rules.new_listing(u, listing_rate=p.listing_rate,
-                                        wrongful_rate=p.wrongful_rate))
-        scripted = self.model.scripted_listing(self.index)
-        if scripted is not None:
-            outcome = rules.WRONGFUL if scripted.wrongful else rules.RIGHTFUL
+        u = self.model.draw(Phase.COURT, self.index)
+        was_listed = self.listed
+        if was_listed and rules.is_delisted(
+                u, wrongful=self.wrongful, months_listed=tick - self.listed_since,
+                term_months=p.term_months, compliance_rate=p.compliance_rate,
+                oversight_rate=p.oversight_rate):
+            self.model.delist(self)
+        outcome = int(rules.court_outcome(u, listed=was_listed,
+                                          scripted=self.model.scripted_code(self.index), p=p))
         if outcome != rules.NO_LISTING:
             self.model.list_citizen(self, wrongful=outcome == rules.WRONGFUL)
 
@@ -129,29 +122,36 @@ class Citizen(FixedAgent):
         """Friends' listings reach this citizen with some probability each month."""
         for friend in self.friends():
             if friend.listed and friend.index not in self.heard and rules.hears(
-                    self.model.draw("hearing"), self.model.params.hearing_prob):
+                    self.model.draw(Phase.HEARING, self.index, friend.index),
+                    self.model.params.hearing_prob):
                 self.heard.add(friend.index)
 
     def catch_stigma(self) -> None:
         """Become stigmatised through marked friends (threshold or contagion rule)."""
         p = self.model.params
         self.next_stigmatised = self.stigmatised
-        if p.stigma_rule == "none" or self.marked:
+        if p.stigma_rule == "none":
             return
         marked_friends = [f for f in self.friends() if f.marked]
         if p.stigma_rule == "threshold":
-            if rules.threshold_reached(len(marked_friends), self.degree, p.stigma_threshold):
+            if rules.catches_stigma_threshold(marked=self.marked,
+                                              marked_friends=len(marked_friends),
+                                              degree=self.degree, threshold=p.stigma_threshold):
                 self.next_stigmatised = True
             return
-        for _ in marked_friends:
-            if self.model.draw("stigma") < p.stigma_spread:
+        if not rules.can_catch_stigma(self.marked):
+            return
+        for friend in marked_friends:
+            if rules.stigma_passes(self.model.draw(Phase.STIGMA_SPREAD, self.index, friend.index),
+                                   p.stigma_spread):
                 self.next_stigmatised = True
 
     def shake_off_stigma(self) -> None:
         """A stigmatised citizen who is not listed may lose the stigma (contagion rule)."""
         p = self.model.params
-        if (p.stigma_rule == "contagion" and self.stigmatised and not self.listed
-                and self.model.draw("stigma") < p.stigma_fade):
+        if p.stigma_rule == "contagion" and self.stigmatised and rules.stigma_fades(
+                self.model.draw(Phase.STIGMA_FADE, self.index), stigmatised=self.stigmatised,
+                listed=self.listed, fade=p.stigma_fade):
             self.next_stigmatised = False
 
     def settle_stigma(self) -> None:
@@ -165,9 +165,9 @@ class Citizen(FixedAgent):
         A friend is risky when stigmatised or known to be listed; citizens who are listed or
         stigmatised themselves have nothing left to protect and drop nobody for it.
         """
-        if self.marked:
-            return False
-        return friend.stigmatised or (friend.listed and friend.index in self.heard)
+        return bool(rules.risky_marked(
+            observer_marked=self.marked, friend_stigmatised=friend.stigmatised,
+            friend_listed_heard=friend.listed and friend.index in self.heard))
 
     def risky_friends(self) -> list[Citizen]:
         """Friends at risk of being dropped under the selected rule, sorted by index."""
@@ -175,21 +175,19 @@ class Citizen(FixedAgent):
         friends = self.friends()
         if p.unfriend_rule in ("listed", "threshold"):
             risky = [f for f in friends if self.judges_risky(f)]
-            if p.unfriend_rule == "threshold" and not rules.threshold_reached(
-                    len(risky), self.degree, p.unfriend_threshold):
+            if p.unfriend_rule == "threshold" and not rules.threshold_acts(
+                    len(risky), self.degree, p):
                 return []
             return risky
         if p.unfriend_rule == "grade":
-            worst = GRADES.index(p.risky_grade)
-            return [f for f in friends if f.grade >= worst]
+            return [f for f in friends if rules.risky_grade(f.grade, p)]
         if p.unfriend_rule == "strategic":
             friend_sum = 0.0
             for f in friends:
                 friend_sum += f.score
-            return [f for f in friends
-                    if rules.drop_gain(degree=self.degree, initial_degree=self.initial_degree,
-                                       friend_score_sum=friend_sum, friend_score=f.score,
-                                       p=p) > 0]
+            return [f for f in friends if rules.risky_strategic(rules.drop_gain(
+                degree=self.degree, initial_degree=self.initial_degree,
+                friend_score_sum=friend_sum, friend_score=f.score, p=p))]
         return []
 
     def reconsider_friends(self) -> list[Citizen]:
@@ -197,44 +195,53 @@ class Citizen(FixedAgent):
         p = self.model.params
         if p.unfriend_rule == "none":
             return []
-        chance = rules.drop_probability(self.fear, p.unfriend_rate)
-        return [f for f in self.risky_friends() if self.model.draw("unfriending") < chance]
+        return [f for f in self.risky_friends()
+                if rules.drops(self.model.draw(Phase.UNFRIEND, self.index, f.index),
+                               fear=self.fear, unfriend_rate=p.unfriend_rate)]
 
     # --- 5. rewiring ----------------------------------------------------------------------
-    def acceptable_new_friend(self, other: Citizen, dropped: Citizen) -> bool:
-        """A new friend must be someone else, not a friend already, and not risky."""
-        return (other is not self and other is not dropped and not other.marked
-                and other.index not in self.cell.connections)
+    def replacement_candidates(self, dropped: Citizen, unmarked: list[Citizen]):
+        """The candidates for replacing the tie to ``dropped``, one per slot.
 
-    def propose_new_friend(self, dropped: Citizen, draws: list[float],
-                           unmarked: list[Citizen]) -> Citizen | None:
-        """Whom to befriend instead of ``dropped``, from ``2 * rewire_attempts`` draws.
+        Each of the ``rewire_attempts`` slots uses two keyed draws (friend of a friend: the
+        intermediary, then their friend) or one (random and homophily: a citizen among
+        ``unmarked``, the citizens neither listed nor stigmatised, by index).
 
-        ``unmarked`` are the citizens neither listed nor stigmatised, by index: the pool a
-        random or homophilous replacement is drawn from.
+        Returns:
+            ``(candidates, valid, preference)``: candidate index per slot, whether each is
+            acceptable, and the homophily ranking (None for other rewiring modes).
         """
-        p = self.model.params
-        attempts = p.rewire_attempts
-        if p.rewire == "friend_of_friend":
-            others = [f for f in self.friends() if f is not dropped]
-            for a in range(attempts):
-                if not others:
-                    return None
-                via = others[int(rules.pick_index(draws[2 * a], len(others)))]
-                their_friends = via.friends()
-                cand = their_friends[int(rules.pick_index(draws[2 * a + 1], len(their_friends)))]
-                if self.acceptable_new_friend(cand, dropped):
-                    return cand
-            return None
-        if not unmarked:
-            return None
-        candidates = [unmarked[int(rules.pick_index(u, len(unmarked)))] for u in draws[:attempts]]
-        valid = [c for c in candidates if self.acceptable_new_friend(c, dropped)]
-        if not valid:
-            return None
+        p, model = self.model.params, self.model
+        draws = [model.draw(Phase.REWIRE, self.index, dropped.index, slot)
+                 for slot in range(2 * p.rewire_attempts)]
+        friends = self.friends()
+        candidates: list[int] = []
+        exists: list[bool] = []
+        for a in range(p.rewire_attempts):
+            if p.rewire == "friend_of_friend":
+                keeps_dropped = dropped.index in self.cell.connections
+                others = len(friends) - keeps_dropped
+                pos = friends.index(dropped) if keeps_dropped else len(friends)
+                via = friends[int(rules.skip_index(rules.pick_index(draws[2 * a], max(others, 1)),
+                                                   pos))] if others > 0 else None
+                their = via.friends() if via is not None else []
+                cand = their[int(rules.pick_index(draws[2 * a + 1], len(their)))] if their \
+                    else None
+            else:
+                cand = unmarked[int(rules.pick_index(draws[a], len(unmarked)))] if unmarked \
+                    else None
+            candidates.append(self.index if cand is None else cand.index)
+            exists.append(cand is not None)
+        valid = [ok and bool(rules.acceptable_candidate(
+            candidate=c, citizen=self.index, dropped=dropped.index,
+            candidate_marked=model.citizens[c].marked,
+            already_friends=c in self.cell.connections)) for c, ok in zip(candidates, exists,
+                                                                         strict=True)]
+        preference = None
         if p.rewire == "homophily":
-            return min(valid, key=lambda c: abs(c.score - self.score))
-        return valid[0]
+            preference = [float(rules.homophily_distance(model.citizens[c].score, self.score, ok))
+                          for c, ok in zip(candidates, valid, strict=True)]
+        return candidates, valid, preference
 
     # --- 6. scoring -----------------------------------------------------------------------
     def update_score(self) -> None:

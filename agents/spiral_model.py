@@ -3,8 +3,8 @@
 Readable and interactive (notebooks, the dashboard, teaching); for large populations and
 sweeps use the array engine (:class:`spiral.model.engine.ArrayEngine`), which applies the same
 rules to arrays. With ``activation="synchronous"`` both drivers give identical trajectories
-for the same seed: the model draws random numbers from the same per-process streams in the
-same order (citizens by index, friends by index).
+for the same seed: every decision uses the same keyed random number in both
+(:mod:`spiral.model.draws`) and the same rule function (:mod:`spiral.model.rules`).
 
 Example:
     >>> from spiral.agents.spiral_model import SpiralModel
@@ -28,7 +28,9 @@ from spiral.model.initial import ScriptedListing, initial_state, listings_by_tic
 from spiral.model.networks import build_edges, edges_to_graph
 from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData
-from spiral.model.streams import make_streams
+from spiral.model import rules
+from spiral.model.draws import Phase, run_key, uniform
+from spiral.model.streams import make_streams, resolve_seed
 
 # Model-level series collected by Mesa's DataCollector (attribute names: string reporters).
 MODEL_REPORTERS = ("mean_score", "share_A", "share_B", "share_C", "share_D", "listed",
@@ -36,34 +38,50 @@ MODEL_REPORTERS = ("mean_score", "share_A", "share_B", "share_C", "share_D", "li
                    "components", "largest_component_share", "score_assortativity")
 
 
+AGENT_REPORTERS = ("score", "degree", "listed", "grade")  # per citizen and month, opt-out
+AGENT_DATA_LIMIT = 2_000  # citizens: above this, per-citizen data is off unless asked for
+
+
 class SpiralModel(mesa.Model):
     """Blacklist contagion among citizens on a friendship network.
 
     Args:
-        params: Parameter values (a :class:`Params` or a mapping, validated).
-        rng: The run's seed (an int); every process stream derives from it.
-        network: A prebuilt networkx graph (built from ``params`` if omitted).
+        params: Parameter values (a :class:`Params` or a mapping, validated); flat keyword
+            arguments (``SpiralModel(n_citizens=300, fear_mean=0.7)``) are merged into it,
+            so SolaraViz and Mesa's ``batch_run`` can build the model.
+        rng: The run's seed, as for :class:`mesa.Model`: an int, a numpy Generator (the seed
+            is drawn from it) or None (a fresh seed); read it back as ``model.seed``.
+        seed: Alternative to ``rng`` (an int); not both.
+        network: A prebuilt networkx graph or EdgeArrays (built from ``params`` if omitted).
         listings: Scripted listings (besides the cohort from ``params``).
         activation: ``"synchronous"`` (phases for everyone, identical to the array engine)
             or ``"random"`` (citizens act in random order, effects immediate).
         layout: Node positions for drawing (None: no layout, as for large networks).
         track: Citizens whose month-by-month state goes to the ``tracked`` table.
+        agent_data: Collect per-citizen reporters (score, degree, listed, grade) every month
+            in the DataCollector (``get_agent_vars_dataframe()``). Default: on up to
+            2,000 citizens. It costs one row per citizen and month (about 100 bytes each:
+            0.2 GB for 10,000 citizens over 120 months); the tidy tables of :meth:`data` do
+            not need it.
     """
 
-    def __init__(self, params=None, *, rng: int = 0, network=None,
+    def __init__(self, params=None, *, rng=None, seed=None, network=None,
                  listings: Iterable[ScriptedListing] = (), activation: str = "synchronous",
-                 layout=None, track=()) -> None:
+                 layout=None, track=(), agent_data: bool | None = None, **values) -> None:
         if activation not in ("synchronous", "random"):
             raise ParameterError(f"activation = {activation!r} is not valid: expected "
                                  "synchronous or random")
-        super().__init__(rng=int(rng))
-        self.params = p = params if isinstance(params, Params) else Params(params or {})
-        self.seed = int(rng)
+        self.seed = resolve_seed(rng, seed)
+        super().__init__(rng=self.seed)
+        base = params.to_dict() if isinstance(params, Params) else dict(params or {})
+        self.params = p = Params({**base, **values})
         self.activation = activation
+        self.key = run_key(self.seed)
         self.streams = make_streams(self.seed)
         if network is None:
             network = build_edges(p, self.streams["network"])
         edges = as_edges(network)
+        self.network = edges.describe()
         self.labels = edges.labels
         graph = edges_to_graph(edges)
         self.grid = Network(graph, capacity=1, random=self.random, layout=layout)
@@ -74,47 +92,59 @@ class SpiralModel(mesa.Model):
             for i in range(edges.n)]
         self.scripted = listings_by_tick([*init.cohort, *listings], edges.n)
         self.tick = 0
-        self._pending_cuts: list[tuple[Citizen, Citizen]] = []
+        self.rewire_failures = 0  # dropped ties whose replacement found no candidate
+        self._stepping = False
         for c in self.citizens:
             c.update_score()
         for c in self.citizens:
             c.settle_score()
         indptr, indices = self._csr_arrays()
         self.recorder = Recorder(edges.n, indptr, indices, self.labels, track=track)
+        if agent_data is None:
+            agent_data = edges.n <= AGENT_DATA_LIMIT
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: name for name in MODEL_REPORTERS})
+            model_reporters={name: name for name in MODEL_REPORTERS},
+            agent_reporters={name: name for name in AGENT_REPORTERS} if agent_data else None)
+        self.running = p.ticks > 0
         self._record()
 
     # --- randomness ----------------------------------------------------------------------
-    def draw(self, stream: str) -> float:
-        """One uniform number in [0, 1) from a process's stream."""
-        return float(self.streams[stream].random())
-
-    def draw_rewiring(self) -> list[float]:
-        """The ``2 * rewire_attempts`` numbers one tie replacement may use."""
-        return [self.draw("rewiring") for _ in range(2 * self.params.rewire_attempts)]
+    def draw(self, phase: Phase, *words: int) -> float:
+        """The keyed uniform number of one decision this month (see spiral.model.draws)."""
+        return uniform(self.key, phase, self.tick, *words)
 
     def unmarked_citizens(self) -> list[Citizen]:
         """Citizens neither listed nor stigmatised, by index (where new friends come from)."""
         return [c for c in self.citizens if not c.marked]
 
     # --- the court's and the network's bookkeeping ------------------------------------------
-    def scripted_listing(self, index: int) -> ScriptedListing | None:
-        """The scripted listing of this citizen at the current month, if any."""
+    def scripted_code(self, index: int) -> int:
+        """This month's scripted listing of a citizen: 0 none, 1 rightful, 2 wrongful."""
         for item in self.scripted.get(self.tick, ()):
             if item.citizen == index:
-                return item
-        return None
+                return rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
+        return rules.NO_LISTING
 
-    def list_citizen(self, citizen: Citizen, *, wrongful: bool) -> None:
-        """Put a citizen on the blacklist now."""
+    def list_citizen(self, citizen: Citizen | int, *, wrongful: bool = False) -> None:
+        """Put a citizen on the blacklist.
+
+        Called by the court during a month; called between months (the dashboard's button,
+        a notebook), the listing counts from the next month: the citizen is listed at once,
+        the tables record the listing in month ``tick + 1`` with the current state as the
+        month before, and the court does not review it before then.
+        """
+        if not isinstance(citizen, Citizen):
+            citizen = self.citizens[int(citizen)]
+        if citizen.listed:
+            raise ParameterError(f"citizen {citizen.index} is already listed")
+        month = self.tick if self._stepping else self.tick + 1
         friends = np.array(sorted(citizen.cell.connections), dtype=np.int64)
-        self.recorder.listing(self.tick, np.array([citizen.index]), np.array([wrongful]),
+        self.recorder.listing(month, np.array([citizen.index]), np.array([wrongful]),
                               score_before=np.array([citizen.score]),
                               degree_before=np.array([citizen.degree]), friends=friends)
         citizen.listed = True
         citizen.wrongful = wrongful
-        citizen.listed_since = self.tick
+        citizen.listed_since = month
 
     def delist(self, citizen: Citizen) -> None:
         """Take a citizen off the blacklist; everyone forgets they heard of the listing."""
@@ -123,31 +153,58 @@ class SpiralModel(mesa.Model):
         citizen.listed = False
         citizen.delisted_at = self.tick
         for other in self.citizens:
-            other.heard.discard(citizen.index)
+            other.heard = {j for j in other.heard
+                           if rules.remembers_listing(self.citizens[j].listed)}
 
-    def cut_tie(self, citizen: Citizen, friend: Citizen) -> None:
-        """Remove a tie now (random activation) and log it."""
-        self.recorder.cuts(self.tick, np.array([citizen.index]), np.array([friend.index]),
-                           self.params.unfriend_rule)
-        if friend.index in citizen.cell.connections:
-            self.grid.remove_connection(citizen.cell, friend.cell)
+    def change_ties(self, cuts: list[tuple[Citizen, Citizen]]) -> None:
+        """Cut the dropped ties and make their replacements (at the end of a phase).
 
-    def add_tie(self, citizen: Citizen, other: Citizen) -> None:
-        """Add a tie now and log it as a rewire."""
-        if other.index not in citizen.cell.connections:
-            self.grid.add_connection(citizen.cell, other.cell)
-            self.recorder.rewires(self.tick, np.array([citizen.index]), np.array([other.index]),
-                                  self.params.rewire)
+        ``cuts`` are (citizen, dropped friend) in decision order. Each dropped tie proposes
+        replacement candidates (:meth:`Citizen.replacement_candidates`, on the network as it
+        was before the cuts); :func:`spiral.model.rules.resolve_new_ties` decides which each
+        gets, with fallbacks when two pick the same pair.
+        """
+        if not cuts:
+            return
+        p = self.params
+        self.recorder.cuts(self.tick, np.array([c.index for c, _ in cuts]),
+                           np.array([f.index for _, f in cuts]), p.unfriend_rule)
+        new_ties: list[tuple[Citizen, Citizen]] = []
+        if p.rewire != "none":
+            unmarked = self.unmarked_citizens()
+            proposals = [c.replacement_candidates(f, unmarked) for c, f in cuts]
+            preference = None if p.rewire != "homophily" else [pr for _, _, pr in proposals]
+            choice = rules.resolve_new_ties([c.index for c, _ in cuts],
+                                            [cand for cand, _, _ in proposals],
+                                            [ok for _, ok, _ in proposals],
+                                            n=len(self.citizens), preference=preference)
+            for (citizen, _), (cand, _, _), slot in zip(cuts, proposals, choice, strict=True):
+                if slot >= 0:
+                    new_ties.append((citizen, self.citizens[cand[slot]]))
+            self.rewire_failures += int(np.count_nonzero(np.asarray(choice) < 0))
+        for citizen, dropped in cuts:
+            if dropped.index in citizen.cell.connections:
+                self.grid.remove_connection(citizen.cell, dropped.cell)
+        for citizen, new in new_ties:
+            self.grid.add_connection(citizen.cell, new.cell)
+        if new_ties:
+            self.recorder.rewires(self.tick, np.array([c.index for c, _ in new_ties]),
+                                  np.array([k.index for _, k in new_ties]), p.rewire)
 
     # --- a month ---------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one month."""
+        """Advance one month; ``running`` turns False after ``params.ticks`` months."""
         self.tick += 1
-        if self.activation == "random":
-            self.agents.shuffle_do("step")
-        else:
-            self._synchronous_step()
+        self._stepping = True
+        try:
+            if self.activation == "random":
+                self.agents.shuffle_do("step")
+            else:
+                self._synchronous_step()
+        finally:
+            self._stepping = False
         self._record()
+        self.running = self.tick < self.params.ticks
 
     def run_for(self, months: int) -> None:
         """Advance several months."""
@@ -162,27 +219,7 @@ class SpiralModel(mesa.Model):
         everyone.do("catch_stigma")
         everyone.do("shake_off_stigma")
         everyone.do("settle_stigma")
-        cuts = [(c, f) for c in self.citizens for f in c.reconsider_friends()]
-        new_ties: list[tuple[Citizen, Citizen]] = []
-        if cuts:
-            self.recorder.cuts(self.tick, np.array([c.index for c, _ in cuts]),
-                               np.array([f.index for _, f in cuts]), self.params.unfriend_rule)
-            if self.params.rewire != "none":
-                seen = set()
-                unmarked = self.unmarked_citizens()
-                for citizen, dropped in cuts:
-                    new = citizen.propose_new_friend(dropped, self.draw_rewiring(), unmarked)
-                    if new is None:
-                        continue
-                    key = (min(citizen.index, new.index), max(citizen.index, new.index))
-                    if key not in seen:
-                        seen.add(key)
-                        new_ties.append((citizen, new))
-        for citizen, dropped in cuts:  # tie changes apply together at the end of the phase
-            if dropped.index in citizen.cell.connections:
-                self.grid.remove_connection(citizen.cell, dropped.cell)
-        for citizen, new in new_ties:
-            self.add_tie(citizen, new)
+        self.change_ties([(c, f) for c in self.citizens for f in c.reconsider_friends()])
         everyone.do("update_score")
         everyone.do("settle_score")
 

@@ -35,9 +35,10 @@ from spiral.model import rules
 from spiral.model.fast_ties import FastTieTable
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
-from spiral.model.params import GRADES, Params
+from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData
-from spiral.model.streams import make_streams
+from spiral.model.draws import Phase, run_key, uniform
+from spiral.model.streams import make_streams, resolve_seed
 from spiral.model.ties import unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -56,8 +57,11 @@ class ArrayEngine:
     """Vectorised driver of the blacklist spiral model.
 
     Args:
-        params: Parameter values (a :class:`Params` or a mapping, validated).
-        seed: The run's seed; every random stream derives from it.
+        params: Parameter values (a :class:`Params` or a mapping, validated); flat keyword
+            arguments are merged into it, as for :class:`~spiral.agents.SpiralModel`.
+        rng: The run's seed as :class:`mesa.Model` takes it: an int, a numpy Generator (the
+            seed is drawn from it) or None (a fresh seed); read it back as ``engine.seed``.
+        seed: Alternative to ``rng`` (an int); not both.
         network: A prebuilt network (networkx graph or EdgeArrays); built from ``params``
             with the ``network`` stream if omitted.
         listings: Scripted listings (besides the cohort from ``params``).
@@ -69,14 +73,18 @@ class ArrayEngine:
         collect: Collect the model-level measures every month (False: first and last only).
     """
 
-    def __init__(self, params=None, *, seed: int = 0, network=None,
+    def __init__(self, params=None, *, rng=None, seed=None, network=None,
                  listings: Iterable[ScriptedListing] = (), ties_class=FastTieTable, track=(),
-                 collect: bool = True) -> None:
-        self.params = p = params if isinstance(params, Params) else Params(params or {})
-        self.seed = int(seed)
-        self.streams = make_streams(self.seed)
+                 collect: bool = True, **values) -> None:
+        base = params.to_dict() if isinstance(params, Params) else dict(params or {})
+        self.params = p = Params({**base, **values}) if values or not isinstance(
+            params, Params) else params
+        self.seed = resolve_seed(rng, seed)
+        self.key = run_key(self.seed)
+        self.streams = make_streams(self.seed)  # setting up only: network and citizens
         edges = as_edges(network) if network is not None else build_edges(p, self.streams["network"])
         self.n = n = edges.n
+        self.network = edges.describe()
         self.labels = edges.labels
         self.ties = ties_class(n, edges.u, edges.v)
         init = initial_state(p, n, self.streams["citizens"])
@@ -93,6 +101,8 @@ class ArrayEngine:
         self.heard = _EMPTY  # sorted keys citizen * n + friend: citizen heard friend is listed
         self.scripted = listings_by_tick([*init.cohort, *listings], n)
         self.tick = 0
+        self._everyone = np.arange(n, dtype=np.int64)
+        self.rewire_failures = 0  # dropped ties whose replacement found no candidate
         own = rules.own_score(history=self.history, points=self.points, p=p)
         self._own = own.copy()  # own-record part of the score, updated where points change
         self.score = own  # scores "before" the first month: own record only
@@ -131,17 +141,38 @@ class ArrayEngine:
         self.grade = rules.grade_of(self.score, self.params.grade_cutoffs())
         self._record()
 
+    def list_citizen(self, citizen: int, *, wrongful: bool = False) -> None:
+        """Put a citizen on the blacklist between months (counts from the next month).
+
+        The same as :meth:`spiral.agents.SpiralModel.list_citizen`: listed at once, recorded
+        as a listing in month ``tick + 1`` with the current state as the month before.
+        """
+        c = int(citizen)
+        if not 0 <= c < self.n:
+            raise ParameterError(f"citizen {c} does not exist: citizens are numbered 0 to "
+                                 f"{self.n - 1}")
+        if self.listed[c]:
+            raise ParameterError(f"citizen {c} is already listed")
+        month = self.tick + 1
+        ids = np.array([c], dtype=np.int64)
+        _, friends = self.ties.incident(ids)
+        self.recorder.listing(month, ids, np.array([wrongful]), score_before=self.score[ids],
+                              degree_before=self.ties.degree[ids], friends=friends)
+        self.listed[c] = True
+        self.listed_since[c] = month
+        self.wrongful[c] = wrongful
+
     # --- phases ------------------------------------------------------------------------
-    # The rules are elementwise, so they are applied only to the citizens a draw can affect
-    # (the others get exactly what the rule would give them: nothing); the draws themselves
-    # are still one per citizen, in index order.
+    # Every uniform number is keyed by (run, phase, month, citizen[, other, slot]) (see
+    # spiral.model.draws), so the rules are applied only to the citizens a draw can affect:
+    # the others get exactly what the rule would give them, nothing.
+    def _u(self, phase: Phase, *words) -> np.ndarray:
+        return uniform(self.key, phase, self.tick, *words)
+
     def _behaviour(self) -> None:
         p = self.params
-        u = self.streams["behaviour"].random(self.n)
-        most_good = max(1.0, p.denied_services_factor) if p.denied_services else 1.0
-        reach = (p.drunk_driving_rate + p.bribery_rate
-                 + (p.elder_care_rate + p.help_poor_rate) * most_good)
-        acting = np.flatnonzero(u < reach)
+        u = self._u(Phase.BEHAVIOUR, self._everyone)
+        acting = np.flatnonzero(u < rules.deed_reach(p))
         denied = rules.is_denied_services(self.grade[acting], self.listed[acting])
         self.points[acting] += rules.deed_points(u[acting], denied=denied, p=p)
         self._own[acting] = rules.own_score(history=self.history[acting],
@@ -149,27 +180,26 @@ class ArrayEngine:
 
     def _court(self) -> None:
         p, t = self.params, self.tick
-        u = self.streams["court"].random(self.n)
+        u = self._u(Phase.COURT, self._everyone)
         listed_ids = np.flatnonzero(self.listed)
         out = listed_ids[rules.is_delisted(
             u[listed_ids], wrongful=self.wrongful[listed_ids],
             months_listed=t - self.listed_since[listed_ids], term_months=p.term_months,
             compliance_rate=p.compliance_rate, oversight_rate=p.oversight_rate)]
-        candidates = np.flatnonzero(u < p.listing_rate + p.wrongful_rate)
-        candidates = candidates[~self.listed[candidates]]
-        outcome = dict(zip(candidates.tolist(), rules.new_listing(
-            u[candidates], listing_rate=p.listing_rate, wrongful_rate=p.wrongful_rate).tolist(),
-            strict=True))
-        for item in self.scripted.get(t, ()):
-            if not self.listed[item.citizen]:
-                outcome[item.citizen] = rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
-        new = np.array(sorted(c for c, o in outcome.items() if o != rules.NO_LISTING),
-                       dtype=np.int64)
-        new_wrongful = np.array([outcome[c] == rules.WRONGFUL for c in new.tolist()], dtype=bool)
+        scripted = self.scripted.get(t, ())
+        scripted_ids = np.array([item.citizen for item in scripted], dtype=np.int64)
+        codes = np.zeros(self.n, dtype=np.int64)
+        codes[scripted_ids] = [rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
+                               for item in scripted]
+        candidates = np.union1d(np.flatnonzero(u < rules.listing_reach(p)), scripted_ids)
+        outcome = rules.court_outcome(u[candidates], listed=self.listed[candidates],
+                                      scripted=codes[candidates], p=p)
+        new = candidates[outcome != rules.NO_LISTING]
+        new_wrongful = outcome[outcome != rules.NO_LISTING] == rules.WRONGFUL
         if out.size:
             self.listed[out] = False
             self.delisted_at[out] = t
-            self.heard = self.heard[~np.isin(self.heard % self.n, out)]
+            self.heard = self.heard[rules.remembers_listing(self.listed[self.heard % self.n])]
             self.recorder.delisting(t, out, self.wrongful[out])
         if new.size:
             self.listed[new] = True
@@ -188,7 +218,7 @@ class ArrayEngine:
         keys = keys[~_sorted_isin(keys, self.heard)]
         if keys.size == 0:
             return
-        u = self.streams["hearing"].random(keys.size)
+        u = self._u(Phase.HEARING, keys // self.n, keys % self.n)
         self.heard = unique_sorted(
             np.concatenate([self.heard, keys[rules.hears(u, self.params.hearing_prob)]]))
 
@@ -199,17 +229,20 @@ class ArrayEngine:
         marked = self.listed | self.stigmatised
         if p.stigma_rule == "threshold":
             count = self.ties.neighbour_sum(marked)
-            self.stigmatised |= ~marked & rules.threshold_reached(
-                count, self.ties.degree, p.stigma_threshold)
+            self.stigmatised |= rules.catches_stigma_threshold(
+                marked=marked, marked_friends=count, degree=self.ties.degree,
+                threshold=p.stigma_threshold)
             return
-        rng = self.streams["stigma"]
         j, i = self.ties.incident(np.flatnonzero(marked))
-        keys = np.sort((i * self.n + j)[~marked[i]])
-        u = rng.random(keys.size)
-        caught = unique_sorted(keys[u < p.stigma_spread] // self.n)
-        fading = np.flatnonzero(self.stigmatised & ~self.listed)
-        u2 = rng.random(fading.size)
-        self.stigmatised[fading[u2 < p.stigma_fade]] = False
+        exposed = rules.can_catch_stigma(marked[i])
+        i, j = i[exposed], j[exposed]
+        passes = rules.stigma_passes(self._u(Phase.STIGMA_SPREAD, i, j), p.stigma_spread)
+        caught = np.unique(i[passes])
+        holders = np.flatnonzero(self.stigmatised)
+        fades = rules.stigma_fades(self._u(Phase.STIGMA_FADE, holders),
+                                   stigmatised=True, listed=self.listed[holders],
+                                   fade=p.stigma_fade)
+        self.stigmatised[holders[fades]] = False
         self.stigmatised[caught] = True
 
     def _risky_pairs(self) -> np.ndarray:
@@ -219,24 +252,24 @@ class ArrayEngine:
         if rule in ("listed", "threshold"):
             marked = self.listed | self.stigmatised
             j, i = self.ties.incident(np.flatnonzero(marked))
-            keys = np.sort((i * n + j)[~marked[i]])  # the marked have nothing left to protect
-            risky = self.stigmatised[keys % n] | _sorted_isin(keys, self.heard)
-            keys = keys[risky]
+            keys = np.sort(i * n + j)
+            i, j = keys // n, keys % n
+            keys = keys[rules.risky_marked(observer_marked=marked[i],
+                                           friend_stigmatised=self.stigmatised[j],
+                                           friend_listed_heard=_sorted_isin(keys, self.heard))]
             if rule == "threshold":
                 count = np.bincount(keys // n, minlength=n)
-                acts = rules.threshold_reached(count, self.ties.degree, p.unfriend_threshold)
-                keys = keys[acts[keys // n]]
+                keys = keys[rules.threshold_acts(count, self.ties.degree, p)[keys // n]]
             return keys
         if rule == "grade":
-            worst = GRADES.index(p.risky_grade)
-            j, i = self.ties.incident(np.flatnonzero(self.grade >= worst))
+            j, i = self.ties.incident(np.flatnonzero(rules.risky_grade(self.grade, p)))
             return np.sort(i * n + j)
         if rule == "strategic":
             i, j = self.ties.directed()
             friend_sum = self._friend_sums()
             gain = rules.drop_gain(degree=self.ties.degree[i], initial_degree=self.initial_degree[i],
                                    friend_score_sum=friend_sum[i], friend_score=self.score[j], p=p)
-            return (i * n + j)[gain > 0]
+            return (i * n + j)[rules.risky_strategic(gain)]
         return _EMPTY
 
     def _unfriending(self) -> tuple[np.ndarray, np.ndarray]:
@@ -246,8 +279,8 @@ class ArrayEngine:
         if keys.size == 0:
             return _EMPTY, _EMPTY
         i, j = keys // self.n, keys % self.n
-        u = self.streams["unfriending"].random(keys.size)
-        cut = u < rules.drop_probability(self.fear[i], self.params.unfriend_rate)
+        cut = rules.drops(self._u(Phase.UNFRIEND, i, j), fear=self.fear[i],
+                          unfriend_rate=self.params.unfriend_rate)
         return i[cut], j[cut]
 
     def _set_scores(self, score: np.ndarray) -> None:
@@ -286,42 +319,43 @@ class ArrayEngine:
             self.recorder.rewires(t, add_i, add_k, p.rewire)
 
     def _proposals(self, droppers: np.ndarray, dropped: np.ndarray):
-        """New friends proposed by droppers (graph as at the start of the tick), deduplicated."""
-        p, n, ties = self.params, self.n, self.ties
+        """New friends for the dropped ties (graph as at the start of the tick).
+
+        Candidates per dropped tie come from ``2 * rewire_attempts`` keyed draws; which one
+        each proposal takes, with fallbacks when two proposals pick the same pair, is decided
+        by :func:`spiral.model.rules.resolve_new_ties`.
+        """
+        p, ties = self.params, self.ties
         k_att = p.rewire_attempts
-        u = self.streams["rewiring"].random((droppers.size, 2 * k_att))
+        slots = np.arange(2 * k_att)
+        u = self._u(Phase.REWIRE, droppers[:, None], dropped[:, None], slots[None, :])
         i = droppers[:, None]
-        risky = self.listed | self.stigmatised
+        marked = self.listed | self.stigmatised
         if p.rewire == "friend_of_friend":
             pos_j = ties.rank_in_row(droppers, dropped)[:, None]
             others = (ties.degree[droppers] - 1)[:, None]
-            has_other = others > 0
-            a = rules.pick_index(u[:, 0::2], np.maximum(others, 1))
-            a = a + (a >= pos_j)
-            f = ties.nth_neighbour(i, a)
-            b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[f], 1))
-            cand = ties.nth_neighbour(f, b)
-            valid = has_other & (ties.degree[f] > 0)
+            a = rules.skip_index(rules.pick_index(u[:, 0::2], np.maximum(others, 1)), pos_j)
+            via = ties.nth_neighbour(i, a)
+            b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[via], 1))
+            cand = ties.nth_neighbour(via, b)
+            exists = (others > 0) & (ties.degree[via] > 0)
         else:  # random and homophily: candidates drawn among the unmarked citizens
-            pool = np.flatnonzero(~risky)
+            pool = np.flatnonzero(~marked)
             if pool.size == 0:
+                self.rewire_failures += droppers.size
                 return _EMPTY, _EMPTY
             cand = pool[rules.pick_index(u[:, :k_att], pool.size)]
-            valid = np.ones(cand.shape, dtype=bool)
-        valid &= (cand != i) & (cand != dropped[:, None]) & ~risky[cand]
-        valid &= ~ties.has_tie(np.broadcast_to(i, cand.shape), cand)
-        if p.rewire == "homophily":
-            dist = np.where(valid, np.abs(self.score[cand] - self.score[i]), np.inf)
-            choice = np.argmin(dist, axis=1)
-        else:
-            choice = np.argmax(valid, axis=1)
-        rows = np.arange(droppers.size)
-        ok = valid[rows, choice]
-        new_i, new_k = droppers[ok], cand[rows, choice][ok]
-        keys = np.minimum(new_i, new_k) * n + np.maximum(new_i, new_k)
-        _, first = np.unique(keys, return_index=True)
-        first.sort()
-        return new_i[first], new_k[first]
+            exists = np.ones(cand.shape, dtype=bool)
+        cand = np.where(exists, cand, i)  # no candidate: a placeholder the rule rejects
+        valid = exists & rules.acceptable_candidate(
+            candidate=cand, citizen=i, dropped=dropped[:, None], candidate_marked=marked[cand],
+            already_friends=ties.has_tie(np.broadcast_to(i, cand.shape), cand))
+        preference = (rules.homophily_distance(self.score[cand], self.score[i], valid)
+                      if p.rewire == "homophily" else None)
+        choice = rules.resolve_new_ties(droppers, cand, valid, n=self.n, preference=preference)
+        ok = choice >= 0
+        self.rewire_failures += int(np.count_nonzero(~ok))
+        return droppers[ok], cand[np.flatnonzero(ok), choice[ok]]
 
     def _scores(self) -> np.ndarray:
         p, t = self.params, self.tick

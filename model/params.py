@@ -15,10 +15,12 @@ Example:
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from spiral.model.errors import InputError
 
 GRADES = ("A", "B", "C", "D")
@@ -261,6 +263,8 @@ def validate_value(name: str, value: Any) -> Any:
         raise ParameterError(unknown_parameter_message(name))
     p = PARAMS[name]
     kind = p.kind
+    if isinstance(value, np.generic):  # numpy scalars (np.int64, np.float32, np.bool_)
+        value = value.item()
     bad = f"{name} = {value!r} is not valid: expected {p.allowed} ({p.doc})"
     if kind == "bool":
         if isinstance(value, bool):
@@ -276,7 +280,7 @@ def validate_value(name: str, value: Any) -> Any:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ParameterError(f"{name} = {value!r} is not valid: expected {p.allowed}{hint}")
         return value
-    # numbers
+    # numbers: checked as floats (finite, in range) before any conversion to int
     if isinstance(value, bool):
         raise ParameterError(bad)
     if isinstance(value, str):
@@ -286,20 +290,24 @@ def validate_value(name: str, value: Any) -> Any:
             raise ParameterError(bad) from None
     if not isinstance(value, int | float):
         raise ParameterError(bad)
-    if value != value:  # NaN
-        raise ParameterError(bad)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf if value > 0 else -math.inf
+    if not math.isfinite(number):
+        shown = repr(value) if len(repr(value)) <= 30 else f"{repr(value)[:12]}...({len(str(value))} digits)"
+        raise ParameterError(f"{name} = {shown} is not valid: expected a finite number in "
+                             f"{p.allowed}")
+    unit = f" {p.unit}" if p.unit else ""
+    if (p.low is not None and number < p.low) or (p.high is not None and number > p.high):
+        raise ParameterError(f"{name} = {_fmt(number)} is out of range: allowed {p.allowed}"
+                             f"{unit} ({p.doc})")
     if kind == "int":
-        if float(value) != int(value):
+        if not number.is_integer():
             raise ParameterError(f"{name} = {value!r} is not valid: expected a whole number "
                                  f"from {p.allowed} ({p.unit})")
-        value = int(value)
-    else:
-        value = float(value)
-    if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
-        unit = f" {p.unit}" if p.unit else ""
-        raise ParameterError(f"{name} = {_fmt(value)} is out of range: allowed {p.allowed}{unit} "
-                             f"({p.doc})")
-    return value
+        return int(value) if isinstance(value, int) else int(number)
+    return number
 
 
 class Params(Mapping[str, Any]):

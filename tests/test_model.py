@@ -37,9 +37,14 @@ def test_invariants_hold_every_tick():
 
 
 def _quiet(**changes):
-    """Network term 0 and no unfriending: the analytic special case."""
+    """Network term 0, no unfriending, no denied services, no early exit: the analytic case.
+
+    (With denied services on, a listing also costs the good deeds the listed can no longer
+    do; with compliance, the listing may end before the run does.)
+    """
     base = dict(n_citizens=300, network_weight=0.0, unfriend_rule="none", listing_rate=0.0,
-                wrongful_rate=0.0, lingering_penalty=0.0, ticks=20)
+                wrongful_rate=0.0, lingering_penalty=0.0, ticks=20, denied_services=False,
+                compliance_rate=0.0)
     return Params({**base, **changes})
 
 

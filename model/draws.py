@@ -1,0 +1,142 @@
+"""Keyed random draws: every uniform number is a pure function of what it decides.
+
+A month's decisions do not draw from a sequential stream. Each uniform number is computed
+from its *key*: the run's key (from the run's seed), the phase, the month, the citizen and,
+where a decision concerns a pair or a slot, the other citizen and the candidate slot::
+
+    u = uniform(run_key, Phase.UNFRIEND, month, citizen, friend)
+
+The mixer is SplitMix64's finaliser applied to a chain of 64-bit words, in numpy ``uint64``
+arithmetic (wrapping multiplication, shifts and xors: no floating point until the final
+conversion of the top 53 bits to a float in [0, 1)). Scalars and arrays give the same bits,
+so the Mesa driver (one citizen at a time) and the array engine (everyone at once) draw
+identical numbers, in any order.
+
+What this buys:
+
+* variants of a run (the paired counterfactual, the ladder of channels) see the same number
+  for the same decision, decision by decision, however differently their networks evolve
+  (common random numbers);
+* results do not depend on the order of evaluation, on batching several runs into one
+  engine, or on the number of workers.
+
+The words of a key are chained: ``h = mix(h + (word + 1) * GOLDEN)`` for each word in turn,
+starting from the run key mixed with the phase and month. With a single varying word this is
+exactly SplitMix64's output sequence for the starting state, a generator that passes
+BigCrush; further words reseed it through the same bijective mixer.
+
+Setting up a run (building the network, the citizens' starting values) still uses numpy
+Generators derived from the run's seed (:func:`spiral.model.streams.make_streams`): those
+draws happen once per run and are shared by all variants.
+
+Example:
+    >>> key = run_key(7)
+    >>> float(uniform(key, Phase.BEHAVIOUR, 1, 3)) == float(uniform(key, Phase.BEHAVIOUR, 1, [3])[0])
+    True
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+SCHEME_VERSION = 1  # change when any key layout or the mixer changes (results change)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ONE = np.uint64(1)
+_GOLDEN_INT = int(_GOLDEN)
+_TO_UNIT = 2.0 ** -53
+
+
+class Phase(IntEnum):
+    """The decisions of a month that use random numbers (the first word of every key)."""
+
+    BEHAVIOUR = 1       # key: (citizen)            which deed, if any
+    COURT = 2           # key: (citizen)            listing or delisting
+    HEARING = 3         # key: (citizen, friend)    the citizen hears of the friend's listing
+    STIGMA_SPREAD = 4   # key: (citizen, friend)    stigma passes from friend to citizen
+    STIGMA_FADE = 5     # key: (citizen)            stigma fades
+    UNFRIEND = 6        # key: (citizen, friend)    the citizen drops the friend
+    REWIRE = 7          # key: (citizen, dropped, slot)   candidate slot of a replacement tie
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (a bijection on 64-bit words), in place on a uint64 array."""
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
+
+
+_MASK = (1 << 64) - 1
+
+
+def _mix_int(x: int) -> int:
+    """:func:`_mix` on a Python int (the same bits; faster for one draw at a time)."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def _words(value) -> np.ndarray:
+    """A key word (int or int array, >= 0) as uint64, plus one so that word 0 still moves."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"key words must be integers, not {arr.dtype}")
+    out = np.array(arr, dtype=np.uint64)  # always a copy
+    out += _ONE
+    return out
+
+
+def run_key(seed: int) -> int:
+    """The run's 64-bit key, derived from its seed by :class:`numpy.random.SeedSequence`."""
+    return int(np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0])
+
+
+def phase_key(key: int, phase: int, month: int) -> int:
+    """The key of one phase in one month: the start of every chain of that phase and month."""
+    h = _mix_int((int(key) + (int(phase) + 1) * _GOLDEN_INT) & _MASK)
+    return _mix_int((h + (int(month) + 1) * _GOLDEN_INT) & _MASK)
+
+
+def uniform(key: int, phase: int, month: int, *words) -> np.ndarray | float:
+    """Uniform number(s) in [0, 1) for the decision(s) keyed by ``words``.
+
+    Args:
+        key: The run key (:func:`run_key`).
+        phase: A :class:`Phase`.
+        month: The month (tick) of the decision.
+        *words: One to three non-negative integers or integer arrays (broadcast together):
+            citizen, then other citizen, then slot, as the phase's key says.
+
+    Returns:
+        A float for scalar words, else a float64 array of the broadcast shape.
+    """
+    if not words:
+        raise TypeError("uniform() needs at least one key word (the citizen)")
+    if all(isinstance(w, int | np.integer) for w in words):  # one decision: Python ints
+        h = phase_key(key, phase, month)
+        for word in words:
+            if word < 0:
+                raise ValueError(f"key words must be >= 0, got {word}")
+            h = _mix_int((h + (int(word) + 1) * _GOLDEN_INT) & _MASK)
+        return (h >> 11) * _TO_UNIT
+    scalar = all(np.ndim(w) == 0 for w in words)
+    shape = np.broadcast_shapes(*(np.shape(w) for w in words))
+    with np.errstate(over="ignore"):
+        h = np.full(shape, phase_key(key, phase, month), dtype=np.uint64)
+        for word in words:
+            step = _words(word)  # a fresh uint64 array: changed in place below
+            step *= _GOLDEN
+            h += step
+            _mix(h)
+    u = (h >> _S11).astype(np.float64) * _TO_UNIT
+    return float(u) if scalar else u

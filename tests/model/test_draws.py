@@ -1,0 +1,88 @@
+"""Keyed random draws: uniform, independent across keys, identical for scalars and arrays."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from spiral.model.draws import Phase, phase_key, run_key, uniform
+
+KEY = run_key(2024)
+N = 4_000_000  # draws in the distribution tests
+ALPHA = 1e-4   # a correct mixer fails a test below about once in 10,000 seeds
+
+
+def test_uniform_in_unit_interval_and_chi_square_uniform():
+    u = uniform(KEY, Phase.BEHAVIOUR, 3, np.arange(N))
+    assert u.min() >= 0.0 and u.max() < 1.0
+    bins = 1000
+    counts = np.bincount((u * bins).astype(np.int64), minlength=bins)
+    chi2 = ((counts - N / bins) ** 2 / (N / bins)).sum()
+    assert stats.chi2.sf(chi2, bins - 1) > ALPHA
+
+
+def test_no_serial_correlation_along_citizens_months_and_friends():
+    z = stats.norm.isf(ALPHA / 2)
+    limit = z / np.sqrt(N)  # |r| of independent samples is below this with prob 1 - ALPHA
+    citizens = np.arange(N)
+    u = uniform(KEY, Phase.UNFRIEND, 7, citizens, 11)
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < limit
+    # same citizen, neighbouring friends; same citizen and friend, neighbouring months
+    v = uniform(KEY, Phase.UNFRIEND, 7, citizens, 12)
+    assert abs(np.corrcoef(u, v)[0, 1]) < limit
+    w = uniform(KEY, Phase.UNFRIEND, 8, citizens, 11)
+    assert abs(np.corrcoef(u, w)[0, 1]) < limit
+    # another phase, another run
+    assert abs(np.corrcoef(u, uniform(KEY, Phase.HEARING, 7, citizens, 11))[0, 1]) < limit
+    assert abs(np.corrcoef(u, uniform(run_key(2025), Phase.UNFRIEND, 7, citizens, 11))[0, 1]) \
+        < limit
+
+
+def test_pairs_are_uniform_in_the_unit_square():
+    """Consecutive draws jointly uniform: a 2-D chi-square over 50 x 50 cells."""
+    u = uniform(KEY, Phase.REWIRE, 1, np.arange(N // 2), 4, 0)
+    v = uniform(KEY, Phase.REWIRE, 1, np.arange(N // 2), 4, 1)
+    cells = 50
+    counts = np.bincount((u * cells).astype(np.int64) * cells + (v * cells).astype(np.int64),
+                         minlength=cells * cells)
+    expected = u.size / cells**2
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert stats.chi2.sf(chi2, cells * cells - 1) > ALPHA
+
+
+def test_scalar_and_array_calls_give_the_same_bits():
+    rng = np.random.default_rng(5)
+    citizens = rng.integers(0, 2**40, size=200)
+    others = rng.integers(0, 2**20, size=200)
+    arrays = uniform(KEY, Phase.HEARING, 12, citizens, others)
+    scalars = [uniform(KEY, Phase.HEARING, 12, int(c), int(o))
+               for c, o in zip(citizens, others, strict=True)]
+    zero_d = [float(uniform(KEY, Phase.HEARING, 12, np.array(c), np.array(o)))
+              for c, o in zip(citizens, others, strict=True)]
+    assert arrays.tolist() == scalars == zero_d
+
+
+def test_draws_do_not_depend_on_order_or_batch():
+    citizens = np.arange(10_000)
+    full = uniform(KEY, Phase.COURT, 4, citizens)
+    perm = np.random.default_rng(1).permutation(citizens.size)
+    assert np.array_equal(uniform(KEY, Phase.COURT, 4, citizens[perm]), full[perm])
+    assert np.array_equal(uniform(KEY, Phase.COURT, 4, citizens[5000:]), full[5000:])
+
+
+def test_keys_differ_by_every_word():
+    base = uniform(KEY, Phase.REWIRE, 3, 10, 20, 1)
+    assert base != uniform(KEY, Phase.REWIRE, 3, 10, 20, 2)
+    assert base != uniform(KEY, Phase.REWIRE, 3, 10, 21, 1)
+    assert base != uniform(KEY, Phase.REWIRE, 3, 11, 20, 1)
+    assert base != uniform(KEY, Phase.REWIRE, 4, 10, 20, 1)
+    assert base != uniform(KEY, Phase.UNFRIEND, 3, 10, 20, 1)
+    assert base != uniform(run_key(1), Phase.REWIRE, 3, 10, 20, 1)
+    assert phase_key(KEY, Phase.COURT, 1) != phase_key(KEY, Phase.COURT, 2)
+
+
+def test_bad_key_words_are_refused():
+    with pytest.raises(ValueError):
+        uniform(KEY, Phase.COURT, 1, -1)
+    with pytest.raises(TypeError):
+        uniform(KEY, Phase.COURT, 1, np.array([0.5]))
+    with pytest.raises(TypeError):
+        uniform(KEY, Phase.COURT, 1)
