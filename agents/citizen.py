@@ -27,7 +27,8 @@ class Citizen(FixedAgent):
         index: Node of the network (0..n-1), also the citizen's place in draw order.
         points: Behaviour points (Suining ledger; starts at ``initial_points``).
         history: Own credit-history score at the start.
-        fear: How strongly the citizen reacts to risky contacts (0..1).
+        fear: How strongly the citizen fears for its own score (0..1).
+        stigma: How strongly the citizen shuns a contact it knows to be listed (0..1).
         listed: Whether the citizen is on the court blacklist now.
         wrongful: Whether the (last) listing was an error.
         listed_since: Month of the current or last listing (-1 if never listed).
@@ -40,13 +41,14 @@ class Citizen(FixedAgent):
     """
 
     def __init__(self, model, cell, *, index: int, history: float, fear: float,
-                 stigmatised: bool) -> None:
+                 stigmatised: bool, stigma: float = 0.0) -> None:
         super().__init__(model)
         self.cell = cell
         self.index = index
         self.points = model.params.initial_points
         self.history = history
         self.fear = fear
+        self.stigma = stigma
         self.listed = False
         self.wrongful = False
         self.listed_since = -1
@@ -91,6 +93,8 @@ class Citizen(FixedAgent):
         self.settle_stigma()
         cuts = [(self, friend) for friend in self.reconsider_friends()]
         self.model.change_ties(cuts)
+        self.model.reconnect(self)
+        self.model.turnover([self])
         self.update_score()
         self.settle_score()
 
@@ -190,35 +194,61 @@ class Citizen(FixedAgent):
                 friend_score_sum=friend_sum, friend_score=f.score, p=p))]
         return []
 
+    def drop_hazard(self, friend: Citizen, friend_sum: float) -> float:
+        """Rule 'channels': this month's chance of dropping ``friend`` (stigma and fear).
+
+        Stigma counts only for a friend this citizen has heard is listed; fear weighs what
+        keeping the friend costs one's own score, as this citizen perceives it.
+        """
+        p = self.model.params
+        heard = friend.listed and friend.index in self.heard
+        cost = rules.perceived_cost(own_score=self.score, contact_score=friend.score,
+                                    degree=self.degree, initial_degree=self.initial_degree,
+                                    friend_score_sum=friend_sum, p=p)
+        return float(rules.channel_hazard(heard=heard, stigma=self.stigma, fear=self.fear,
+                                          cost=cost, p=p))
+
     def reconsider_friends(self) -> list[Citizen]:
-        """Risky friends this citizen drops this month (chance grows with fear)."""
+        """Friends this citizen drops this month."""
         p = self.model.params
         if p.unfriend_rule == "none":
             return []
+        if p.unfriend_rule == "channels":
+            friends = self.friends()
+            friend_sum = 0.0
+            for f in friends:
+                friend_sum += f.score
+            return [f for f in friends
+                    if self.model.draw(Phase.UNFRIEND, self.index, f.index)
+                    < self.drop_hazard(f, friend_sum)]
         return [f for f in self.risky_friends()
                 if rules.drops(self.model.draw(Phase.UNFRIEND, self.index, f.index),
                                fear=self.fear, unfriend_rate=p.unfriend_rate)]
 
     # --- 5. rewiring ----------------------------------------------------------------------
-    def replacement_candidates(self, dropped: Citizen, unmarked: list[Citizen]):
+    def replacement_candidates(self, dropped: Citizen, unmarked: list[Citizen], *,
+                               phase: Phase = Phase.REWIRE, how: str | None = None,
+                               avoid_marked: bool = True):
         """The candidates for replacing the tie to ``dropped``, one per slot.
 
         Each of the ``rewire_attempts`` slots uses two keyed draws (friend of a friend: the
         intermediary, then their friend) or one (random and homophily: a citizen among
-        ``unmarked``, the citizens neither listed nor stigmatised, by index).
+        ``unmarked``, the citizens neither listed nor stigmatised, by index). Turnover uses
+        the same friend-of-friend search (``phase`` CLOSURE, marks ignored).
 
         Returns:
             ``(candidates, valid, preference)``: candidate index per slot, whether each is
             acceptable, and the homophily ranking (None for other rewiring modes).
         """
         p, model = self.model.params, self.model
-        draws = [model.draw(Phase.REWIRE, self.index, dropped.index, slot)
+        how = how or p.rewire
+        draws = [model.draw(phase, self.index, dropped.index, slot)
                  for slot in range(2 * p.rewire_attempts)]
         friends = self.friends()
         candidates: list[int] = []
         exists: list[bool] = []
         for a in range(p.rewire_attempts):
-            if p.rewire == "friend_of_friend":
+            if how == "friend_of_friend":
                 keeps_dropped = dropped.index in self.cell.connections
                 others = len(friends) - keeps_dropped
                 pos = friends.index(dropped) if keeps_dropped else len(friends)
@@ -234,11 +264,11 @@ class Citizen(FixedAgent):
             exists.append(cand is not None)
         valid = [ok and bool(rules.acceptable_candidate(
             candidate=c, citizen=self.index, dropped=dropped.index,
-            candidate_marked=model.citizens[c].marked,
+            candidate_marked=avoid_marked and model.citizens[c].marked,
             already_friends=c in self.cell.connections)) for c, ok in zip(candidates, exists,
                                                                          strict=True)]
         preference = None
-        if p.rewire == "homophily":
+        if how == "homophily":
             preference = [float(rules.homophily_distance(model.citizens[c].score, self.score, ok))
                           for c, ok in zip(candidates, valid, strict=True)]
         return candidates, valid, preference

@@ -88,11 +88,13 @@ class SpiralModel(mesa.Model):
         init = initial_state(p, edges.n, self.streams["citizens"])
         self.citizens: list[Citizen] = [
             Citizen(self, self.grid[i], index=i, history=float(init.history[i]),
-                    fear=float(init.fear[i]), stigmatised=bool(init.stigmatised[i]))
+                    fear=float(init.fear[i]), stigmatised=bool(init.stigmatised[i]),
+                    stigma=float(init.stigma[i]))
             for i in range(edges.n)]
         self.scripted = listings_by_tick([*init.cohort, *listings], edges.n)
         self.tick = 0
         self.rewire_failures = 0  # dropped ties whose replacement found no candidate
+        self.dropped: set[tuple[int, int]] = set()  # (citizen, friend) ties the citizen dropped
         self._stepping = False
         for c in self.citizens:
             c.update_score()
@@ -169,6 +171,8 @@ class SpiralModel(mesa.Model):
         p = self.params
         self.recorder.cuts(self.tick, np.array([c.index for c, _ in cuts]),
                            np.array([f.index for _, f in cuts]), p.unfriend_rule)
+        if p.reconnect_rate > 0:
+            self.dropped.update((c.index, f.index) for c, f in cuts)
         new_ties: list[tuple[Citizen, Citizen]] = []
         if p.rewire != "none":
             unmarked = self.unmarked_citizens()
@@ -190,6 +194,67 @@ class SpiralModel(mesa.Model):
         if new_ties:
             self.recorder.rewires(self.tick, np.array([c.index for c, _ in new_ties]),
                                   np.array([k.index for _, k in new_ties]), p.rewire)
+
+    def reconnect(self, only: Citizen | None = None) -> None:
+        """Dropped ties come back, each with a chance per month, once the contact is unlisted."""
+        if self.params.reconnect_rate == 0:
+            return
+        back = []
+        for i, j in sorted(self.dropped):
+            if only is not None and i != only.index:
+                continue
+            citizen, friend = self.citizens[i], self.citizens[j]
+            if j in citizen.cell.connections:  # made again meanwhile
+                self.dropped.discard((i, j))
+            elif rules.restores(self.draw(Phase.RECONNECT, i, j), contact_listed=friend.listed,
+                                p=self.params):
+                self.dropped.discard((i, j))
+                back.append((citizen, friend))
+        for citizen, friend in back:
+            self.grid.add_connection(citizen.cell, friend.cell)
+        if back:
+            self.recorder.reconnections(self.tick, np.array([c.index for c, _ in back]),
+                                        np.array([f.index for _, f in back]))
+
+    def turnover(self, citizens: list[Citizen]) -> None:
+        """Ordinary turnover: some citizens let a tie lapse and befriend a friend of a friend.
+
+        A lapse happens only together with its new tie, and one tie lapses at most once, so
+        the number of ties stays the same.
+        """
+        p = self.params
+        if p.turnover_rate == 0:
+            return
+        movers, seen = [], set()
+        for c in citizens:
+            if not (rules.turns_over(self.draw(Phase.TURNOVER, c.index), p) and c.degree >= 2):
+                continue
+            friends = c.friends()
+            lapsed = friends[int(rules.pick_index(self.draw(Phase.TURNOVER_PICK, c.index),
+                                                  len(friends)))]
+            key = (min(c.index, lapsed.index), max(c.index, lapsed.index))
+            if key not in seen:
+                seen.add(key)
+                movers.append((c, lapsed))
+        if not movers:
+            return
+        proposals = [c.replacement_candidates(lapsed, [], phase=Phase.CLOSURE,
+                                              how="friend_of_friend", avoid_marked=False)
+                     for c, lapsed in movers]
+        choice = rules.resolve_new_ties([c.index for c, _ in movers],
+                                        [cand for cand, _, _ in proposals],
+                                        [ok for _, ok, _ in proposals], n=len(self.citizens))
+        done = [(c, lapsed, self.citizens[cand[slot]])
+                for (c, lapsed), (cand, _, _), slot in zip(movers, proposals, choice, strict=True)
+                if slot >= 0]
+        for c, lapsed, new in done:
+            self.grid.remove_connection(c.cell, lapsed.cell)
+        for c, _, new in done:
+            self.grid.add_connection(c.cell, new.cell)
+        if done:
+            self.recorder.turnover(self.tick, np.array([c.index for c, _, _ in done]),
+                                   np.array([x.index for _, x, _ in done]),
+                                   np.array([k.index for _, _, k in done]))
 
     # --- a month ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -220,6 +285,8 @@ class SpiralModel(mesa.Model):
         everyone.do("shake_off_stigma")
         everyone.do("settle_stigma")
         self.change_ties([(c, f) for c in self.citizens for f in c.reconsider_friends()])
+        self.reconnect()
+        self.turnover(self.citizens)
         everyone.do("update_score")
         everyone.do("settle_score")
 

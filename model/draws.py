@@ -62,6 +62,10 @@ class Phase(IntEnum):
     STIGMA_FADE = 5     # key: (citizen)            stigma fades
     UNFRIEND = 6        # key: (citizen, friend)    the citizen drops the friend
     REWIRE = 7          # key: (citizen, dropped, slot)   candidate slot of a replacement tie
+    RECONNECT = 8       # key: (citizen, dropped)   a dropped tie is restored
+    TURNOVER = 9        # key: (citizen)            the citizen lets one tie lapse
+    TURNOVER_PICK = 10  # key: (citizen)            which tie lapses
+    CLOSURE = 11        # key: (citizen, lapsed, slot)   friend-of-friend candidate slot
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

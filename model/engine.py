@@ -90,6 +90,8 @@ class ArrayEngine:
         init = initial_state(p, n, self.streams["citizens"])
         self.history = init.history
         self.fear = init.fear
+        self.stigma = init.stigma
+        self.dropped = _EMPTY  # sorted keys citizen * n + friend of ties the citizen dropped
         self.stigmatised = init.stigmatised
         self.points = np.full(n, p.initial_points, dtype=np.int64)
         self.listed = np.zeros(n, dtype=bool)
@@ -137,6 +139,8 @@ class ArrayEngine:
         self._stigma()
         droppers, dropped = self._unfriending()
         self._rewire_and_apply(droppers, dropped)
+        self._reconnect()
+        self._turnover()
         self._set_scores(self._scores())
         self.grade = rules.grade_of(self.score, self.params.grade_cutoffs())
         self._record()
@@ -272,9 +276,37 @@ class ArrayEngine:
             return (i * n + j)[rules.risky_strategic(gain)]
         return _EMPTY
 
+    def _channel_cuts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rule ``channels``: every contact that stigma or fear may drop, and the draws."""
+        p, n = self.params, self.n
+        fear_on = p.fear_strength > 0 and p.network_weight > 0
+        if p.fear_gate == "any" and fear_on:
+            i, j = self.ties.directed()
+            keys = i * n + j
+        else:  # only heard-of listed contacts can have a positive hazard
+            j, i = self.ties.incident(np.flatnonzero(self.listed))
+            keys = np.sort(i * n + j)
+            keys = keys[_sorted_isin(keys, self.heard)]
+        if keys.size == 0:
+            return _EMPTY, _EMPTY
+        i, j = keys // n, keys % n
+        cost = 0.0
+        if fear_on:
+            friend_sum = self._friend_sums()[i] if p.cost_perception == "formula" else None
+            cost = rules.perceived_cost(own_score=self.score[i], contact_score=self.score[j],
+                                        degree=self.ties.degree[i],
+                                        initial_degree=self.initial_degree[i],
+                                        friend_score_sum=friend_sum, p=p)
+        hazard = rules.channel_hazard(heard=_sorted_isin(keys, self.heard), stigma=self.stigma[i],
+                                      fear=self.fear[i], cost=cost, p=p)
+        cut = self._u(Phase.UNFRIEND, i, j) < hazard
+        return i[cut], j[cut]
+
     def _unfriending(self) -> tuple[np.ndarray, np.ndarray]:
         if self.params.unfriend_rule == "none":
             return _EMPTY, _EMPTY
+        if self.params.unfriend_rule == "channels":
+            return self._channel_cuts()
         keys = self._risky_pairs()
         if keys.size == 0:
             return _EMPTY, _EMPTY
@@ -305,57 +337,118 @@ class ArrayEngine:
         add_i = add_k = _EMPTY
         if droppers.size:
             self.recorder.cuts(t, droppers, dropped, p.unfriend_rule)
+            if p.reconnect_rate > 0:
+                self.dropped = unique_sorted(np.concatenate([self.dropped,
+                                                             droppers * self.n + dropped]))
             if p.rewire != "none":
                 add_i, add_k = self._proposals(droppers, dropped)
         if droppers.size == 0 and add_i.size == 0:
             return
-        self.ties.apply(remove=(droppers, dropped), add=(add_i, add_k))
+        self._change_ties(remove=(droppers, dropped), add=(add_i, add_k))
+        if add_i.size:
+            self.recorder.rewires(t, add_i, add_k, p.rewire)
+
+    def _change_ties(self, *, remove=(_EMPTY, _EMPTY), add=(_EMPTY, _EMPTY)) -> None:
+        """Apply a phase's tie changes together, keeping the friends' score sums exact."""
+        self.ties.apply(remove=remove, add=add)
         if self._friend_sum is not None:  # whole-number scores: the update is exact
             self._friend_sum = _shift_sums(self._friend_sum, self.score, self.ties.last_removed,
                                            -1.0)
             self._friend_sum = _shift_sums(self._friend_sum, self.score, self.ties.last_added,
                                            1.0)
-        if add_i.size:
-            self.recorder.rewires(t, add_i, add_k, p.rewire)
+
+    def _reconnect(self) -> None:
+        """Dropped ties come back, each with a chance per month, once the contact is unlisted."""
+        p, n = self.params, self.n
+        if p.reconnect_rate == 0 or self.dropped.size == 0:
+            return
+        i, j = self.dropped // n, self.dropped % n
+        again = self.ties.has_tie(i, j)  # made again meanwhile (rewiring, closure)
+        back = ~again & rules.restores(self._u(Phase.RECONNECT, i, j),
+                                       contact_listed=self.listed[j], p=p)
+        self.dropped = self.dropped[~(again | back)]
+        if back.any():
+            self._change_ties(add=(i[back], j[back]))
+            self.recorder.reconnections(self.tick, i[back], j[back])
+
+    def _turnover(self) -> None:
+        """Ordinary turnover: a tie lapses and its citizen befriends a friend of a friend.
+
+        A lapse happens only together with its closure tie (and never twice to one tie), so
+        the number of ties stays the same.
+        """
+        p, n, ties = self.params, self.n, self.ties
+        if p.turnover_rate == 0:
+            return
+        movers = np.flatnonzero(rules.turns_over(self._u(Phase.TURNOVER, self._everyone), p)
+                                & (ties.degree >= 2))
+        if movers.size == 0:
+            return
+        which = rules.pick_index(self._u(Phase.TURNOVER_PICK, movers), ties.degree[movers])
+        lapsed = ties.nth_neighbour(movers, which)
+        keys = np.minimum(movers, lapsed) * n + np.maximum(movers, lapsed)
+        _, first = np.unique(keys, return_index=True)  # both ends lapsing one tie: once
+        first.sort()
+        movers, lapsed = movers[first], lapsed[first]
+        new_i, new_k, ok = self._friend_of_friend_ties(movers, lapsed, Phase.CLOSURE,
+                                                       avoid_marked=False)
+        if new_i.size:
+            self._change_ties(remove=(movers[ok], lapsed[ok]), add=(new_i, new_k))
+            self.recorder.turnover(self.tick, movers[ok], lapsed[ok], new_k)
 
     def _proposals(self, droppers: np.ndarray, dropped: np.ndarray):
-        """New friends for the dropped ties (graph as at the start of the tick).
-
-        Candidates per dropped tie come from ``2 * rewire_attempts`` keyed draws; which one
-        each proposal takes, with fallbacks when two proposals pick the same pair, is decided
-        by :func:`spiral.model.rules.resolve_new_ties`.
-        """
-        p, ties = self.params, self.ties
+        """New friends for the dropped ties (graph as at the start of the tick)."""
+        if self.params.rewire == "friend_of_friend":
+            new_i, new_k, ok = self._friend_of_friend_ties(droppers, dropped, Phase.REWIRE)
+            self.rewire_failures += int(np.count_nonzero(~ok))
+            return new_i, new_k
+        p = self.params
         k_att = p.rewire_attempts
-        slots = np.arange(2 * k_att)
-        u = self._u(Phase.REWIRE, droppers[:, None], dropped[:, None], slots[None, :])
-        i = droppers[:, None]
         marked = self.listed | self.stigmatised
-        if p.rewire == "friend_of_friend":
-            pos_j = ties.rank_in_row(droppers, dropped)[:, None]
-            others = (ties.degree[droppers] - 1)[:, None]
-            a = rules.skip_index(rules.pick_index(u[:, 0::2], np.maximum(others, 1)), pos_j)
-            via = ties.nth_neighbour(i, a)
-            b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[via], 1))
-            cand = ties.nth_neighbour(via, b)
-            exists = (others > 0) & (ties.degree[via] > 0)
-        else:  # random and homophily: candidates drawn among the unmarked citizens
-            pool = np.flatnonzero(~marked)
-            if pool.size == 0:
-                self.rewire_failures += droppers.size
-                return _EMPTY, _EMPTY
-            cand = pool[rules.pick_index(u[:, :k_att], pool.size)]
-            exists = np.ones(cand.shape, dtype=bool)
-        cand = np.where(exists, cand, i)  # no candidate: a placeholder the rule rejects
-        valid = exists & rules.acceptable_candidate(
-            candidate=cand, citizen=i, dropped=dropped[:, None], candidate_marked=marked[cand],
-            already_friends=ties.has_tie(np.broadcast_to(i, cand.shape), cand))
-        preference = (rules.homophily_distance(self.score[cand], self.score[i], valid)
-                      if p.rewire == "homophily" else None)
-        choice = rules.resolve_new_ties(droppers, cand, valid, n=self.n, preference=preference)
-        ok = choice >= 0
+        pool = np.flatnonzero(~marked)  # random and homophily: among the unmarked citizens
+        if pool.size == 0:
+            self.rewire_failures += droppers.size
+            return _EMPTY, _EMPTY
+        u = self._u(Phase.REWIRE, droppers[:, None], dropped[:, None],
+                    np.arange(k_att)[None, :])
+        cand = pool[rules.pick_index(u, pool.size)]
+        new_i, new_k, ok = self._resolve(droppers, dropped, cand, np.ones(cand.shape, dtype=bool),
+                                         marked=marked, homophily=p.rewire == "homophily")
         self.rewire_failures += int(np.count_nonzero(~ok))
-        return droppers[ok], cand[np.flatnonzero(ok), choice[ok]]
+        return new_i, new_k
+
+    def _friend_of_friend_ties(self, citizens, lapsed, phase: Phase, *, avoid_marked=True):
+        """New ties to friends of friends replacing (citizen, lapsed); ok marks who got one.
+
+        Each of the ``rewire_attempts`` slots uses two keyed draws: an intermediary among the
+        friends other than ``lapsed``, then one of the intermediary's friends.
+        """
+        ties = self.ties
+        k_att = self.params.rewire_attempts
+        u = self._u(phase, citizens[:, None], lapsed[:, None], np.arange(2 * k_att)[None, :])
+        i = citizens[:, None]
+        pos = ties.rank_in_row(citizens, lapsed)[:, None]
+        others = (ties.degree[citizens] - 1)[:, None]
+        a = rules.skip_index(rules.pick_index(u[:, 0::2], np.maximum(others, 1)), pos)
+        via = ties.nth_neighbour(i, a)
+        b = rules.pick_index(u[:, 1::2], np.maximum(ties.degree[via], 1))
+        cand = ties.nth_neighbour(via, b)
+        exists = (others > 0) & (ties.degree[via] > 0)
+        marked = (self.listed | self.stigmatised) if avoid_marked else np.zeros(self.n, bool)
+        return self._resolve(citizens, lapsed, np.where(exists, cand, i), exists,
+                             marked=marked, homophily=False)
+
+    def _resolve(self, citizens, lapsed, cand, exists, *, marked, homophily: bool):
+        """Valid candidates and the choice among them (:func:`rules.resolve_new_ties`)."""
+        i = citizens[:, None]
+        valid = exists & rules.acceptable_candidate(
+            candidate=cand, citizen=i, dropped=lapsed[:, None], candidate_marked=marked[cand],
+            already_friends=self.ties.has_tie(np.broadcast_to(i, cand.shape), cand))
+        preference = (rules.homophily_distance(self.score[cand], self.score[i], valid)
+                      if homophily else None)
+        choice = rules.resolve_new_ties(citizens, cand, valid, n=self.n, preference=preference)
+        ok = choice >= 0
+        return citizens[ok], cand[np.flatnonzero(ok), choice[ok]], ok
 
     def _scores(self) -> np.ndarray:
         p, t = self.params, self.tick

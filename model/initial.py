@@ -36,23 +36,29 @@ class InitialState:
     fear: np.ndarray
     stigmatised: np.ndarray
     cohort: list[ScriptedListing]
+    stigma: np.ndarray  # stigma propensity (channel S of the 'channels' rule)
+
+
+def draw_trait(mean: float, concentration: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A heterogeneous trait in [0, 1] (fear, stigma propensity): Beta with this mean."""
+    if mean <= 0.0:
+        return np.zeros(n)
+    if mean >= 1.0:
+        return np.ones(n)
+    a, b = rules.fear_beta_shape(mean, concentration)
+    return rng.beta(a, b, size=n)
 
 
 def draw_fear(p, n: int, rng: np.random.Generator) -> np.ndarray:
     """Heterogeneous fear in [0, 1]: Beta distributed with mean ``fear_mean``."""
-    if p.fear_mean <= 0.0:
-        return np.zeros(n)
-    if p.fear_mean >= 1.0:
-        return np.ones(n)
-    a, b = rules.fear_beta_shape(p.fear_mean, p.fear_concentration)
-    return rng.beta(a, b, size=n)
+    return draw_trait(p.fear_mean, p.fear_concentration, n, rng)
 
 
 def initial_state(p, n: int, rng: np.random.Generator) -> InitialState:
     """Draw the citizens' starting values from the ``citizens`` stream.
 
     Draw order (fixed, part of the model's definition): credit history, fear, initially
-    stigmatised citizens, the scripted cohort.
+    stigmatised citizens, the scripted cohort, stigma propensity.
     """
     history = np.clip(np.rint(rng.normal(p.history_mean, p.history_sd, size=n)),
                       rules.SCORE_MIN, rules.SCORE_MAX)
@@ -66,7 +72,8 @@ def initial_state(p, n: int, rng: np.random.Generator) -> InitialState:
     if n_cohort:
         members = np.sort(rng.choice(n, size=min(n_cohort, n), replace=False))
         cohort = [ScriptedListing(int(c), p.cohort_tick, p.cohort_wrongful) for c in members]
-    return InitialState(history, fear, stigmatised, cohort)
+    stigma = draw_trait(p.stigma_mean, p.stigma_concentration, n, rng)
+    return InitialState(history, fear, stigmatised, cohort, stigma)
 
 
 def listings_by_tick(listings, n: int) -> dict[int, list[ScriptedListing]]:

@@ -173,7 +173,8 @@ _PARAMS: tuple[Param, ...] = (
     Param("listing_rate", 0.0007, "per month", "Chance per month that a citizen is rightfully "
           f"listed (keeps ~1% listed; {COURT_STOCK}).", ASSUMPTION, "court", 0.0, 1.0),
     Param("wrongful_rate", 0.00004, "per month", "Chance per month that a citizen is listed by "
-          f"error (5.2% of the listing rate; {FTC_2012}).", ASSUMPTION, "court", 0.0, 1.0),
+          f"error (5.7% of the default listing_rate, close to the {FTC_2012}).", ASSUMPTION,
+          "court", 0.0, 1.0),
     Param("term_months", 24, "months", "Length of a rightful listing.", COURT_2017, "court", 1, 1200),
     Param("compliance_rate", 0.03, "per month", "Chance per month that a rightfully listed citizen "
           "complies and is deleted early.", ASSUMPTION, "court", 0.0, 1.0),
@@ -189,11 +190,35 @@ _PARAMS: tuple[Param, ...] = (
     # --- hearing and unfriending ---------------------------------------------------------
     Param("hearing_prob", 0.3, "per month", "Chance per month that a friend hears of a listing "
           "(1 = instantly public).", ASSUMPTION, "unfriending", 0.0, 1.0),
-    Param("unfriend_rule", "listed", "", "Which friends an unmarked citizen judges risky: "
-          "known-listed or stigmatised ones, "
-          "ones below a grade, ones whose loss raises one's own score, or known-listed ones once "
-          "their share reaches a threshold.", ASSUMPTION, "unfriending",
-          choices=("none", "listed", "grade", "strategic", "threshold")),
+    Param("unfriend_rule", "channels", "", "How citizens decide to drop a friend: 'channels' "
+          "(the loop: stigma and fear for one's own score, each with its strength), or the "
+          "older single rules: known-listed or tainted friends ('listed'), friends below a grade "
+          "('grade'), friends whose loss raises one's own score ('strategic'), known-listed "
+          "friends once their share reaches a threshold ('threshold').", ASSUMPTION,
+          "unfriending", choices=("none", "channels", "listed", "grade", "strategic",
+                                  "threshold")),
+    Param("stigma_strength", 0.3, "per month", "Channel S (stigma): chance per month that a "
+          "friend who has heard of a contact's listing drops them, for a friend of stigma "
+          "propensity 1.", ASSUMPTION, "unfriending", 0.0, 1.0),
+    Param("stigma_mean", 0.5, "0-1", "Mean stigma propensity: how strongly citizens shun a "
+          "contact they know to be listed, whatever the score formula (Beta distributed).",
+          ASSUMPTION, "unfriending", 0.0, 1.0),
+    Param("stigma_concentration", 4.0, "", "Concentration of the Beta distribution of stigma "
+          "propensity (large = everyone alike).", ASSUMPTION, "unfriending", 0.1, 1e6),
+    Param("fear_strength", 0.5, "per month", "Channel F (fear for one's own score): chance per "
+          "month of dropping a contact whose perceived cost reaches cost_scale, for a friend of "
+          "fear 1; zero when the score ignores friends (network_weight 0).", ASSUMPTION,
+          "unfriending", 0.0, 1.0),
+    Param("cost_perception", "contamination", "", "How a citizen perceives what keeping a "
+          "contact costs: 'contamination' (network_weight x the contact's score deficit below "
+          "one's own / one's contacts) or 'formula' (the exact change of one's own score under "
+          "the scoring formula).", ASSUMPTION, "unfriending",
+          choices=("contamination", "formula")),
+    Param("cost_scale", 5.0, "score points", "Perceived cost at which channel F reaches its full "
+          "strength.", ASSUMPTION, "unfriending", 0.01, 600.0),
+    Param("fear_gate", "heard", "", "Which contacts channel F weighs: 'heard' (only those one "
+          "has heard are listed, the seed's story) or 'any' (anyone who costs points: guilt by "
+          "association).", ASSUMPTION, "unfriending", choices=("heard", "any")),
     Param("unfriend_rate", 0.5, "per month", "Chance per month of dropping a risky friend for a "
           "citizen of fear 1 (scaled by fear).", ASSUMPTION, "unfriending", 0.0, 1.0),
     Param("fear_mean", 0.5, "0-1", "Mean fear: how strongly citizens react to risky contacts.",
@@ -211,6 +236,13 @@ _PARAMS: tuple[Param, ...] = (
           choices=("none", "random", "friend_of_friend", "homophily")),
     Param("rewire_attempts", 5, "candidates", "Candidates a citizen considers when replacing a "
           "dropped tie.", ASSUMPTION, "unfriending", 1, 100),
+    Param("reconnect_rate", 0.05, "per month", "Chance per month that a tie a citizen dropped "
+          "(stigma or fear) is restored once the contact is off the list (0 = dropped ties never "
+          "come back).", ASSUMPTION, "unfriending", 0.0, 1.0),
+    Param("turnover_rate", 0.01, "per tie per month", "Ordinary tie turnover: chance per month "
+          "that a tie decays and one end befriends a friend of a friend instead (triadic "
+          "closure balancing decay, so the mean degree stays put).", ASSUMPTION, "unfriending",
+          0.0, 1.0),
     # --- stigma contagion (validation configurations) --------------------------------------
     Param("stigma_rule", "none", "", "Stigma beyond the listed: 'threshold' (Watts: stigmatised "
           "once a share stigma_threshold of friends are), 'contagion' (Gross: spread p, fade r).",

@@ -152,7 +152,7 @@ def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: i
     return dist
 
 
-_EVENT_KINDS = ("cut", "delisting", "listing", "rewire")  # alphabetical: the table's sort order
+_EVENT_KINDS = ("closure", "cut", "delisting", "lapse", "listing", "reconnect", "rewire")  # alphabetical: the table's sort order
 
 
 def _compact_scores(values) -> np.ndarray:
@@ -278,6 +278,18 @@ class Recorder:
         """Record new ties made to replace dropped ones."""
         self._event(tick, "rewire", citizens, np.asarray(new_friends, dtype=np.int64).ravel(),
                     how)
+
+    def reconnections(self, tick, citizens, friends) -> None:
+        """Record dropped ties restored after the contact left the list."""
+        self._event(tick, "reconnect", citizens, np.asarray(friends, dtype=np.int64).ravel(),
+                    "restored")
+
+    def turnover(self, tick, citizens, lapsed, new_friends) -> None:
+        """Record ordinary turnover: a lapsed tie and the friend-of-friend tie made instead."""
+        self._event(tick, "lapse", citizens, np.asarray(lapsed, dtype=np.int64).ravel(),
+                    "turnover")
+        self._event(tick, "closure", citizens,
+                    np.asarray(new_friends, dtype=np.int64).ravel(), "turnover")
 
     # --- per tick ----------------------------------------------------------------------
     def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr,

@@ -218,6 +218,49 @@ def risky_strategic(gain):
     return np.asarray(gain) > 0
 
 
+def perceived_cost(*, own_score, contact_score, degree, initial_degree, friend_score_sum, p):
+    """What keeping a contact costs, as the citizen perceives it (score points, >= 0).
+
+    ``contamination``: network_weight x the contact's score deficit below one's own score /
+    one's number of contacts (an association with a lower-scored contact drags one's own
+    score down by its share). ``formula``: the exact gain in one's own score from dropping
+    the contact under the current scoring formula (:func:`drop_gain`). Both are exactly zero
+    when the network weight is zero, and never fall as the contact's score falls.
+    """
+    if p.cost_perception == "formula":
+        gain = drop_gain(degree=degree, initial_degree=initial_degree,
+                         friend_score_sum=friend_score_sum, friend_score=contact_score, p=p)
+        return np.maximum(gain, 0.0)
+    deficit = np.maximum(np.asarray(own_score) - contact_score, 0.0)
+    return p.network_weight * deficit / np.maximum(degree, 1)
+
+
+def channel_hazard(*, heard, stigma, fear, cost, p):
+    """Rule ``channels``: the chance this month of dropping one contact, from two channels.
+
+    ``h = 1 - (1 - a)(1 - b)`` with (a) stigma: ``a = stigma_strength x stigma`` for a
+    contact one has heard is listed, and (b) fear for one's own score:
+    ``b = fear_strength x fear x min(1, cost / cost_scale)``, for heard-of contacts (or any
+    contact when ``fear_gate`` is ``any``). Only exactly-rounded arithmetic, so both drivers
+    get the same bits.
+    """
+    heard = np.asarray(heard, dtype=bool)
+    a = np.where(heard, p.stigma_strength * stigma, 0.0)
+    weighed = heard if p.fear_gate == "heard" else np.ones_like(heard)
+    b = np.where(weighed, p.fear_strength * fear * np.minimum(1.0, cost / p.cost_scale), 0.0)
+    return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+def restores(u, *, contact_listed, p):
+    """A tie dropped earlier comes back this month (only once the contact is off the list)."""
+    return np.logical_and(np.logical_not(contact_listed), u < p.reconnect_rate)
+
+
+def turns_over(u, p):
+    """A tie decays this month and one end seeks a friend of a friend instead."""
+    return u < p.turnover_rate
+
+
 # --- 5. rewiring ----------------------------------------------------------------------------
 def pick_index(u, k):
     """Index in ``range(k)`` chosen by uniform ``u`` (k > 0)."""

@@ -88,7 +88,7 @@ def test_drivers_identical_over_the_parameter_table(params, scripted_citizen, tw
     assert_identical(params, listings)
 
 
-RULE_GRID = list(itertools.product(("listed", "grade", "strategic", "threshold", "none"),
+RULE_GRID = list(itertools.product(("channels", "listed", "grade", "strategic", "threshold", "none"),
                                    ("none", "random", "friend_of_friend", "homophily"),
                                    ("none", "threshold", "contagion")))
 

@@ -47,7 +47,7 @@ def test_gross_rewiring_conserves_ties():
                     listing_rate=0.0, wrongful_rate=0.0, stigma_rule="contagion",
                     stigma_spread=0.002, stigma_fade=0.002, initial_stigma_share=0.5,
                     unfriend_rule="listed", fear_mean=1.0, unfriend_rate=0.3, rewire="random",
-                    network_weight=0.0)
+                    network_weight=0.0, reconnect_rate=0.0, turnover_rate=0.0)
     engine = ArrayEngine(params, seed=6)
     start = int(engine.ties.degree.sum()) // 2
     engine.run()

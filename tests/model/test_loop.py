@@ -1,0 +1,74 @@
+"""The default unfriending rule closes the loop: stigma and fear for one's own score."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from spiral.model import ArrayEngine, Params, rules
+
+P = Params()
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(own=st.floats(350, 950), contact=st.floats(350, 950), degree=st.integers(1, 50),
+       initial=st.integers(1, 50), friends_mean=st.floats(350, 950),
+       stigma=st.floats(0, 1), fear=st.floats(0, 1), heard=st.booleans(),
+       perception=st.sampled_from(["contamination", "formula"]),
+       gate=st.sampled_from(["heard", "any"]))
+def test_fear_channel_is_zero_without_network_weight_and_monotone(
+        own, contact, degree, initial, friends_mean, stigma, fear, heard, perception, gate):
+    p = P.replace(cost_perception=perception, fear_gate=gate)
+    friend_sum = friends_mean * (degree - 1) + contact
+
+    def hazard(weight, contact_score):
+        q = p.replace(network_weight=weight)
+        cost = rules.perceived_cost(own_score=own, contact_score=contact_score, degree=degree,
+                                    initial_degree=initial,
+                                    friend_score_sum=friend_sum - contact + contact_score, p=q)
+        return float(rules.channel_hazard(heard=heard, stigma=stigma, fear=fear, cost=cost,
+                                          p=q))
+
+    stigma_only = float(rules.channel_hazard(heard=heard, stigma=stigma, fear=fear, cost=0.0,
+                                             p=p.replace(fear_strength=0.0)))
+    assert hazard(0.0, contact) == stigma_only  # channel (b) exactly zero at weight 0
+    lower = max(350.0, contact - 40.0)
+    assert hazard(0.3, lower) >= hazard(0.3, contact)  # a falling contact score: no fewer cuts
+    assert hazard(0.6, contact) >= hazard(0.3, contact)  # a heavier network term: no fewer
+    assert 0.0 <= hazard(0.6, contact) <= 1.0
+
+
+def test_town_without_listings_keeps_its_mean_degree_for_ten_years():
+    p = Params(ticks=120, listing_rate=0.0, wrongful_rate=0.0)
+    engine = ArrayEngine(p, seed=5)
+    engine.run()
+    series = engine.data().timeseries["mean_degree"]
+    assert series.nunique() == 1 and series.iloc[0] == 10.0
+    kinds = engine.data().events["event"].value_counts()
+    assert kinds["lapse"] == kinds["closure"] > 100  # the network does change
+
+
+def _contact_loss(weight: float, seed: int, **changes) -> float:
+    p = Params(ticks=24, cohort_share=0.01, cohort_tick=12, listing_rate=0.0,
+               wrongful_rate=0.0, network_weight=weight, **changes)
+    engine = ArrayEngine(p, seed=seed)
+    engine.run()
+    listed = engine.data().listed
+    before = listed[listed["tick"] == 11].set_index("citizen")["contacts"]
+    after = listed[listed["tick"] == 23].set_index("citizen")["contacts"]
+    return float((1 - after / before).mean())
+
+
+def _interval(values):
+    values = np.asarray(values)
+    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return values.mean() - half, values.mean() + half
+
+
+def test_contact_loss_rises_with_network_weight_in_spiral_and_not_in_chain():
+    seeds = range(10)
+    low = [_contact_loss(0.05, s) for s in seeds]
+    high = [_contact_loss(0.7, s) for s in seeds]
+    assert _interval(low)[1] < _interval(high)[0]  # non-overlapping 95% intervals
+    chain_low = [_contact_loss(0.05, s, fear_strength=0.0) for s in seeds]
+    chain_high = [_contact_loss(0.7, s, fear_strength=0.0) for s in seeds]
+    assert chain_low == chain_high  # stigma alone does not read the score: identical cuts
