@@ -129,6 +129,7 @@ class Citizen(FixedAgent):
                     self.model.draw(Phase.HEARING, self.index, friend.index),
                     self.model.params.hearing_prob):
                 self.heard.add(friend.index)
+                self.model.recorder.hearings(self.model.tick, [self.index], [friend.index])
 
     def catch_stigma(self) -> None:
         """Become stigmatised through marked friends (threshold or contagion rule)."""

@@ -223,8 +223,9 @@ class ArrayEngine:
         if keys.size == 0:
             return
         u = self._u(Phase.HEARING, keys // self.n, keys % self.n)
-        self.heard = unique_sorted(
-            np.concatenate([self.heard, keys[rules.hears(u, self.params.hearing_prob)]]))
+        news = keys[rules.hears(u, self.params.hearing_prob)]
+        self.heard = unique_sorted(np.concatenate([self.heard, news]))
+        self.recorder.hearings(self.tick, news // self.n, news % self.n)
 
     def _stigma(self) -> None:
         p = self.params

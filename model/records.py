@@ -152,7 +152,8 @@ def hops_from(sources: np.ndarray, indptr: np.ndarray, indices: np.ndarray, n: i
     return dist
 
 
-_EVENT_KINDS = ("closure", "cut", "delisting", "lapse", "listing", "reconnect", "rewire")  # alphabetical: the table's sort order
+_EVENT_KINDS = ("closure", "cut", "delisting", "heard", "lapse", "listing", "reconnect",
+                "rewire")  # alphabetical: the table's sort order
 
 
 def _compact_scores(values) -> np.ndarray:
@@ -278,6 +279,11 @@ class Recorder:
         """Record new ties made to replace dropped ones."""
         self._event(tick, "rewire", citizens, np.asarray(new_friends, dtype=np.int64).ravel(),
                     how)
+
+    def hearings(self, tick, citizens, listed_friends) -> None:
+        """Record that citizens heard of their friends' listings (the start of a friend's risk)."""
+        self._event(tick, "heard", citizens, np.asarray(listed_friends, dtype=np.int64).ravel(),
+                    "")
 
     def reconnections(self, tick, citizens, friends) -> None:
         """Record dropped ties restored after the contact left the list."""
