@@ -22,10 +22,10 @@ from spiral.model.params import GROUPS, PARAMS, parse_assignment
 
 # (command, module, one-line help): modules with configure(parser) and main(args).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("sweep", "spiral.experiments.sweeps.sweep", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
+    ("sweep", "spiral.experiments.sweeps.command", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
     ("sensitivity", "spiral.experiments.sweeps.sensitivity", "Sobol and Morris sensitivity analysis"),
     ("bench", "spiral.experiments.tools.bench", "benchmark the array engine and the Mesa driver"),
-    ("charts", "spiral.experiments.charts.book", "newsroom charts from a run or sweep folder"),
+    ("charts", "spiral.experiments.charts.command", "newsroom charts from a run or sweep folder"),
     ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (Mesa SolaraViz)"),
     ("validate", "spiral.experiments.validation.command", "reproduce published results (Watts, Gross)"),
 )
@@ -35,10 +35,22 @@ class _Parser(argparse.ArgumentParser):
     """argparse with exit status 2 and one line on usage errors (its default)."""
 
 
+def installed_version() -> str:
+    """The installed version of blacklist-spiral (its one source is pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("blacklist-spiral")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every available subcommand."""
     parser = _Parser(prog="spiral", description="Blacklist spiral: an agent-based model of "
                      "blacklist contagion through social networks.")
+    parser.add_argument("--version", action="version", version=installed_version(),
+                        help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -52,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "'spiral params'")
     run.add_argument("--seed", type=int, help="the run's seed (default: the scenario's)")
     run.add_argument("--ticks", type=int, help="months to simulate (same as --set ticks=N)")
-    run.add_argument("--out", type=Path, help="results folder (default: results/<run-id>)")
+    run.add_argument("--out", type=Path, help="results folder (default: results/<run-id>); "
+                     "a non-empty folder is refused unless it holds a previous run and "
+                     "--overwrite is given")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace a previous run in --out (only the files it wrote; files you "
+                     "added there are kept)")
     run.add_argument("--driver", choices=("engine", "mesa"), default="engine",
                      help="array engine (fast, default) or Mesa agents (same trajectory)")
     run.add_argument("--no-counterfactual", action="store_true",
@@ -96,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- spiral run ------------------------------------------------------------------------------
 def _run(args) -> int:
-    from spiral.experiments.runs.runner import default_out_dir, run_scenario, write_results
+    from spiral.experiments.common.outputs import check_target
+    from spiral.experiments.runs.results import KIND, default_run_dir
+    from spiral.experiments.runs.runner import run
     from spiral.experiments.runs.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -108,14 +127,15 @@ def _run(args) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     if seed < 0:
         raise InputError(f"--seed = {seed} must be a whole number >= 0")
-    out = args.out or default_out_dir(scenario, seed)
+    out = args.out or default_run_dir(scenario, seed)
+    check_target(out, KIND, overwrite=args.overwrite)
     p = scenario.params
     print(f"spiral run: scenario {scenario.name}, {p.n_citizens:,} citizens, {p.ticks} months, "
           f"seed {seed}, {args.driver}", file=sys.stderr)
     with _progress_bar(p.n_citizens * p.ticks) as progress:
-        result = run_scenario(scenario, seed=seed, paired=not args.no_counterfactual,
-                              driver=args.driver, progress=progress)
-    write_results(result, out, figures=not args.no_figures)
+        result = run(scenario, seed=seed, out=out, figures=not args.no_figures,
+                     overwrite=args.overwrite, driver=args.driver,
+                     paired=not args.no_counterfactual, progress=progress)
     s = result.summary
     lines = [f"results: {out}"]
     if "amplification_12m" in s:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from spiral.experiments.charts import run_figure as figures
-from spiral.experiments.measures import headline as measures
+from spiral.experiments import measures
 from spiral.experiments.runs.runner import run_scenario, write_results
 from spiral.experiments.runs.scenario import load_scenario
 from spiral.model.records import RunData, widened
@@ -89,10 +88,12 @@ def test_score_loss_matches_a_plain_join(result):
 def test_spiral_bands_same_for_stacked_and_per_variant_tables(result):
     per_variant = {"feedback": result.data.listed, "counterfactual": result.data_cf.listed}
     stacked = result.tables()["listed"]
-    by_name = figures.spiral_bands(per_variant)
+    metrics = ("score", "score_change", "contacts")
+    by_name = measures.percentiles_since_listing(per_variant, metrics=metrics)
     assert len(by_name) > 0
-    pd.testing.assert_frame_equal(by_name, figures.spiral_bands(stacked))
-    first = by_name.iloc[0]
+    pd.testing.assert_frame_equal(
+        by_name, measures.percentiles_since_listing(stacked, metrics=metrics))
+    first = by_name[by_name["metric"] == "score_change"].iloc[0]
     assert (first["variant"], first["months_since_listing"]) == ("counterfactual", -1)
     assert first["median"] == 0.0  # the month before the listing is the baseline
 

@@ -1,134 +1,51 @@
-"""Newsroom charts of the blacklist spiral from a run or sweep folder (`spiral charts`).
+"""The chart book: every newsroom chart of a run folder, with its data, words and index.
 
-    spiral charts [RUN_DIR | SWEEP_DIR] [--out DIR] [--format png,svg,pdf] [--style print|web]
+:func:`make_charts` draws "The spiral", "Who drops you", "Guilt by association", "The scar",
+"Grades over time" and "The tipping point" from a results folder of ``spiral run``, plus an
+animated GIF of the friends dropping one listed citizen; :func:`tipping_chart` draws the
+heatmap alone from a sweep folder. Each chart comes as a 300 dpi PNG and an SVG (PDF on
+request), a CSV of the numbers plotted with the identifiers and counts behind them (columns
+listed in docs/charts.md) and an alt text, indexed in ``charts.json`` and ``charts.md``
+(:class:`ChartBook`).
 
-With no folder it runs the default scenario first (and writes its results folder). From a run
-folder it draws "The spiral", "Who drops you", "Guilt by association", "The scar", "Grades
-over time" and "The tipping point", plus an animated GIF of the friends dropping one listed
-citizen. Each chart comes as a 300 dpi PNG and an SVG (PDF on request), a CSV of exactly the
-plotted numbers and an alt text, indexed in ``charts.json`` and ``charts.md``.
+Where the folder lacks what a chart needs, a companion run fills in and the chart's source
+line says so (:mod:`spiral.experiments.charts.companions`). The numbers come from
+:mod:`spiral.experiments.charts.data` and :mod:`spiral.experiments.measures`, the pictures from
+:mod:`spiral.experiments.charts.draw`, the words from :mod:`spiral.experiments.charts.words`.
 
-Where the folder lacks what a chart needs, a small companion run fills in and the chart's
-source line says so: "The scar" runs the ``wrongful-listing`` scenario with tracked citizens
-unless the folder has a corrected wrongful listing with tracking; "The tipping point" reads a
-sweep folder (``--sweep DIR``, or the folder given) and otherwise runs a small built-in
-fear x network-weight grid of the ``guilt-by-association`` scenario.
+Drawing happens on :class:`matplotlib.figure.Figure` objects inside
+:func:`matplotlib.rc_context`: the user's backend, rcParams and pyplot figures are left as they
+were. The command line (``spiral charts``) is :mod:`spiral.experiments.charts.command`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TRACK_ALL_LIMIT = 5000  # citizens: when charts runs a scenario itself it tracks everyone
-GRID_SCENARIO = "guilt-by-association"
-GRID_FEAR = (0.1, 0.3, 0.5, 0.7, 0.9)
-GRID_WEIGHT = (0.0, 0.2, 0.4, 0.6, 0.8)
-GRID_CITIZENS = 400
-GRID_MONTHS = 48
-GRID_REPLICATES = 2
-GRID_SEED = 2024
-SCAR_SCENARIO = "wrongful-listing"
-MEASURE_LABELS = {
-    "never_listed_grade_D_share": "Share of never-listed citizens in grade D",
-    "final_share_D": "Share of all citizens in grade D at the end",
-    "ties_lost_share": "Share of friendships lost",
-    "amplification_12m": "Score loss with feedback / without (12 months)"}
+import matplotlib
+from spiral.experiments.charts import companions, draw
+from spiral.experiments.charts import data as cd
+from spiral.experiments.charts.style import STYLES, rc, save
+from spiral.experiments.charts.words import (
+    MEASURE_LABELS,
+    association_words,
+    ego_words,
+    grades_words,
+    run_source,
+    scar_words,
+    spiral_words,
+    sweep_source,
+    tipping_words,
+)
+from spiral.experiments.measures import MIN_EPISODES, percentiles_since_listing
+from spiral.model.errors import InputError
+
+SPIRAL_METRICS = ("score", "contacts")  # the newsroom spiral shows where the listed stand
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the command's options."""
-    parser.add_argument("folder", nargs="?", type=Path,
-                        help="results folder of 'spiral run' or a sweep folder (default: run "
-                             "the default scenario first)")
-    parser.add_argument("--out", type=Path, help="where to write the charts (default: "
-                        "FOLDER/charts)")
-    parser.add_argument("--format", default="png,svg",
-                        help="comma-separated image formats: png, svg, pdf (default: png,svg)")
-    parser.add_argument("--style", choices=("web", "print"), default="web",
-                        help="web: 6 in wide, large type; print: 7 in, two newspaper columns")
-    parser.add_argument("--sweep", type=Path, help="sweep folder for the tipping-point "
-                        "heatmap (default: a small built-in grid)")
-    parser.add_argument("--measure", help="sweep measure of the heatmap (default: the first "
-                        "of never_listed_grade_D_share, final_share_D, ties_lost_share)")
-    parser.add_argument("--no-animation", action="store_true", help="skip the animated GIF")
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    """The ``--format`` list, validated.
-
-    Raises:
-        InputError: An unknown format.
-    """
-    from spiral.experiments.charts.style import FORMATS
-    from spiral.model.errors import InputError
-
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InputError(f"--format = {text!r} is not valid: expected a comma-separated list "
-                         f"of {', '.join(FORMATS)}")
-    return formats
-
-
-def main(args) -> int:
-    """Run the command."""
-    from spiral.model.errors import InputError
-
-    formats = parse_formats(args.format)
-    folder = args.folder
-    sweep = args.sweep
-    if folder is not None and not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (give a results folder of 'spiral run' or "
-                         "a sweep folder)")
-    if sweep is not None and not sweep.is_dir():
-        raise InputError(f"--sweep {sweep}: no such folder")
-    if folder is not None and _is_sweep(folder) and not (folder / "listed.csv").exists():
-        import matplotlib.pyplot as plt
-        from spiral.experiments.charts.style import STYLES, rc
-
-        out = args.out or folder / "charts"
-        book = ChartBook(out, formats, args.style)
-        with plt.rc_context(rc(STYLES[args.style])):
-            book.tipping_point(folder, measure=args.measure)
-        book.write_index()
-        print(f"charts: {out} ({len(book.entries)} chart)")
-        return 0
-    if folder is None:
-        folder = run_default()
-    out = args.out or folder / "charts"
-    book = make_charts(folder, out, formats=formats, style=args.style, sweep=sweep,
-                       measure=args.measure, animation=not args.no_animation)
-    for note in book.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"charts: {out} ({len(book.entries)} charts"
-          f"{', animation' if book.animation else ''})")
-    return 0
-
-
-def _is_sweep(folder: Path) -> bool:
-    return any((folder / n).is_file() for n in ("summary.csv", "runs.csv", "sweep.json"))
-
-
-def run_default() -> Path:
-    """Run the default scenario (tracking everyone) and write its results folder."""
-    from spiral.experiments.runs.runner import default_out_dir, run_scenario, write_results
-    from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, load_scenario
-
-    scenario = load_scenario(DEFAULT_SCENARIO)
-    track = range(scenario.params.n_citizens) if scenario.params.n_citizens <= TRACK_ALL_LIMIT \
-        else ()
-    print(f"spiral charts: no folder given; running {scenario.name} (seed {scenario.seed})",
-          file=sys.stderr)
-    result = run_scenario(scenario, track=track)
-    return write_results(result, default_out_dir(scenario, scenario.seed))
-
-
-# --- the chart book -----------------------------------------------------------------------------
 @dataclass
 class ChartBook:
     """Writes charts with their data and alt texts, and the index of them all."""
@@ -141,18 +58,11 @@ class ChartBook:
     animation: dict | None = None
 
     def __post_init__(self) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from spiral.experiments.charts.style import STYLES
-
         self.style = STYLES[self.style_name]
         self.out.mkdir(parents=True, exist_ok=True)
 
     def add(self, chart_id: str, fig, data, *, words: dict, alt: str, note: str = "") -> dict:
         """Save a chart, its CSV and its index entry."""
-        from spiral.experiments.charts.style import save
-
         files = save(fig, self.out / chart_id, self.formats, self.style)
         data.to_csv(self.out / f"{chart_id}.csv", index=False)
         files["csv"] = f"{chart_id}.csv"
@@ -169,29 +79,20 @@ class ChartBook:
 
     def tipping_point(self, sweep: Path, *, measure: str | None = None, source: str = "",
                       note: str = "") -> None:
-        """The heatmap of a fear x network-weight sweep."""
-        from spiral.experiments.charts.data import TIPPING_AXES, ChartDataError, tipping_grid
-        from spiral.experiments.charts.draw import draw_tipping
+        """The heatmap of a fear x network-weight sweep.
 
+        Raises:
+            InputError: The folder has no usable sweep table, axis column or measure.
+        """
         try:
-            grid, chosen = tipping_grid(sweep, measure=measure)
-        except ChartDataError as exc:
-            from spiral.model.errors import InputError
-
+            grid, chosen = cd.tipping_grid(sweep, measure=measure)
+        except cd.ChartDataError as exc:
             raise InputError(str(exc)) from None
-        label = MEASURE_LABELS.get(chosen, chosen)
-        x, y = TIPPING_AXES
-        hot = grid.sort_values("mean").iloc[-1]
-        cold = grid.sort_values("mean").iloc[0]
-        words = {"title": "Fear and a friend-reading score tip a town into a cascade",
-                 "subtitle": f"{label}, by citizens' fear and the score's weight on friends",
-                 "source": source or _sweep_source(sweep, grid)}
-        fig = draw_tipping(grid, words, self.style, axes_names=TIPPING_AXES, measure_label=label)
-        alt = (f"Heatmap of {label.lower()} over fear (x axis, {grid[x].min():g} to "
-               f"{grid[x].max():g}) and the weight of friends in the score (y axis, "
-               f"{grid[y].min():g} to {grid[y].max():g}). Lowest {cold['mean']:.2f} at fear "
-               f"{cold[x]:g}, weight {cold[y]:g}; highest {hot['mean']:.2f} at fear {hot[x]:g}, "
-               f"weight {hot[y]:g}.")
+        words, alt = tipping_words(grid, measure=chosen, axes_names=cd.TIPPING_AXES,
+                                   source=source or sweep_source(sweep, grid))
+        with matplotlib.rc_context(rc(self.style)):
+            fig = draw.draw_tipping(grid, words, self.style, axes_names=cd.TIPPING_AXES,
+                                    measure_label=MEASURE_LABELS.get(chosen, chosen))
         self.add("tipping-point", fig, grid, words=words, alt=alt, note=note)
 
     def write_index(self) -> None:
@@ -217,42 +118,6 @@ class ChartBook:
         (self.out / "charts.md").write_text("\n".join(lines))
 
 
-def model_version() -> str:
-    """The installed version of the project."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("blacklist-spiral")
-    except metadata.PackageNotFoundError:
-        return "dev"
-
-
-def run_source(manifest: dict, *, replicates: int = 1, extra: str = "") -> str:
-    """The source line of a chart drawn from one run."""
-    version = manifest.get("versions", {}).get("blacklist-spiral") or model_version()
-    params = manifest.get("params", {})
-    n = params.get("n_citizens")
-    people = f", {n:,} citizens" if isinstance(n, int) else ""
-    return (f"Source: blacklist-spiral model v{version}, scenario {manifest.get('scenario', '?')}"
-            f", seed {manifest.get('seed', '?')}, {replicates} replicate"
-            f"{'s' if replicates != 1 else ''}{people}{extra}")
-
-
-def _sweep_source(folder: Path, grid) -> str:
-    meta = {}
-    if (folder / "sweep.json").is_file():
-        try:
-            meta = json.loads((folder / "sweep.json").read_text())
-        except (OSError, ValueError):
-            meta = {}
-    runs = int(grid["runs"].min()) if len(grid) else 0
-    scenario = meta.get("scenario") or meta.get("base_scenario") or "?"
-    seed = meta.get("seed", "?")
-    return (f"Source: blacklist-spiral model v{model_version()}, sweep {folder.name}, scenario "
-            f"{scenario}, seed {seed}, {runs}+ replicates per cell")
-
-
-# --- the whole set ------------------------------------------------------------------------
 def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str = "web",
                 sweep: Path | None = None, measure: str | None = None, animation: bool = True,
                 grid: dict | None = None) -> ChartBook:
@@ -268,40 +133,62 @@ def make_charts(folder: Path, out: Path, *, formats=("png", "svg"), style: str =
         animation: Also write the GIF.
         grid: Overrides of the built-in grid (``fear``, ``weight``, ``citizens``, ``months``,
             ``replicates``), for quick tests.
-    """
-    import matplotlib.pyplot as plt
-    from spiral.experiments.charts.style import STYLES, rc
 
+    Returns:
+        The book: its entries, notes and animation as written to ``charts.json``.
+    """
     book = ChartBook(out, tuple(formats), style)
-    with plt.rc_context(rc(STYLES[style])):
+    with matplotlib.rc_context(rc(STYLES[style])):
         _draw_all(book, folder, sweep=sweep, measure=measure, animation=animation, grid=grid)
     book.write_index()
     return book
 
 
-def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid) -> None:
-    from spiral.experiments.charts import data as cd
-    from spiral.experiments.charts import draw
+def tipping_chart(sweep: Path, out: Path, *, formats=("png", "svg"), style: str = "web",
+                  measure: str | None = None) -> ChartBook:
+    """Draw "The tipping point" alone from a sweep folder into ``out`` and write the index.
 
+    Args:
+        sweep: Sweep folder (``summary.csv`` or ``runs.csv`` varying ``fear_mean`` and
+            ``network_weight``).
+        out: Output folder.
+        formats: Image formats.
+        style: ``web`` or ``print``.
+        measure: The sweep measure of the heatmap (default: the first of
+            :data:`spiral.experiments.charts.data.TIPPING_MEASURES` the sweep has).
+
+    Returns:
+        The book of one chart.
+
+    Raises:
+        InputError: The folder has no usable sweep table, axis column or measure.
+    """
+    book = ChartBook(out, tuple(formats), style)
+    book.tipping_point(sweep, measure=measure)
+    book.write_index()
+    return book
+
+
+def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid) -> None:
     out = book.out
     tables = cd.read_run(folder)
     manifest = _manifest(folder)
     source = run_source(manifest)
     listed = tables["listed"]
     # --- the spiral
-    bands = cd.spiral_bands(listed)
+    bands = percentiles_since_listing(listed, metrics=SPIRAL_METRICS)
     episodes = int(listed[["citizen", "listing_tick"]].drop_duplicates().shape[0] /
                    max(listed["variant"].nunique(), 1)) if len(listed) else 0
     if bands.empty:
-        book.skip("spiral", f"fewer than {cd.MIN_EPISODES} listing episodes in {folder}")
+        book.skip("spiral", f"fewer than {MIN_EPISODES} listing episodes in {folder}")
     else:
-        words, alt = _spiral_words(bands, episodes, source)
+        words, alt = spiral_words(bands, episodes, source)
         book.add("spiral", draw.draw_spiral(bands, words, book.style), bands, words=words, alt=alt)
     # --- who drops you (and the animation)
     try:
         ego_id, ego_tick = cd.pick_ego(listed)
         ego = cd.ego_network(tables, ego_id, ego_tick)
-        words, alt = _ego_words(ego, source)
+        words, alt = ego_words(ego, source)
         book.add("who-drops-you", draw.draw_ego(ego, words, book.style), ego.table, words=words,
                  alt=alt, note="" if ego.grades_from == "tracked" else
                  "friends coloured by their grade at the end of the run (no tracked data)")
@@ -313,13 +200,13 @@ def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid)
         book.skip("who-drops-you", str(exc))
     # --- guilt by association
     assoc = cd.association(tables["citizens"])
-    words, alt = _association_words(assoc, source)
+    words, alt = association_words(assoc, source)
     book.add("guilt-by-association", draw.draw_association(assoc, words, book.style), assoc,
              words=words, alt=alt)
     # --- the scar
     try:
-        case, scar_source, scar_note = _scar_case(tables, manifest)
-        words, alt = _scar_words(case, scar_source)
+        case, scar_source, scar_note = companions.scar_case(tables, manifest)
+        words, alt = scar_words(case, scar_source)
         book.add("the-scar", draw.draw_scar(case, words, book.style), case.table, words=words,
                  alt=alt, note=scar_note)
     except cd.ChartDataError as exc:
@@ -327,7 +214,7 @@ def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid)
     # --- grades over time
     shares = cd.grade_shares(tables["timeseries"])
     cohort = manifest.get("params", {}).get("cohort_share", 0)
-    words, alt = _grades_words(shares, source)
+    words, alt = grades_words(shares, source)
     book.add("grades-over-time", draw.draw_grades(
         shares, words, book.style,
         listing_month=manifest["params"]["cohort_tick"] if cohort else None),
@@ -337,7 +224,7 @@ def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid)
         book.tipping_point(sweep, measure=measure)
     else:
         grid_dir = out / ".grid"
-        grid_source = built_in_grid(grid_dir, **(grid or {}))
+        grid_source = companions.built_in_grid(grid_dir, **(grid or {}))
         book.tipping_point(grid_dir, measure="never_listed_grade_D_share", source=grid_source,
                            note="built-in grid (no sweep folder given): small town, few "
                                 "replicates; pass --sweep DIR for a full sweep")
@@ -352,14 +239,12 @@ def _manifest(folder: Path) -> dict:
 
 
 def _animate(book: ChartBook, ego, source: str) -> None:
-    from spiral.experiments.charts.draw import animate_ego
-
     path = book.out / "spiral-animation.gif"
-    animate_ego(ego, path, style=book.style, source=source)
+    draw.animate_ego(ego, path, style=book.style, source=source)
     files = {"gif": path.name}
     if shutil.which("ffmpeg"):
         mp4 = book.out / "spiral-animation.mp4"
-        animate_ego(ego, mp4, style=book.style, source=source, writer="ffmpeg")
+        draw.animate_ego(ego, mp4, style=book.style, source=source, writer="ffmpeg")
         files["mp4"] = mp4.name
     else:
         book.notes.append("animation: no MP4 (ffmpeg not found); GIF only")
@@ -372,154 +257,3 @@ def _animate(book: ChartBook, ego, source: str) -> None:
         f"{ego.listing_tick}; of {int((first['tie'] == 'kept').sum())} friends, "
         f"{int((last['tie'] == 'kept').sum())} remain "
         f"{int(last['months_since_listing'].iloc[0])} months later."), "source": source}
-
-
-def built_in_grid(folder: Path, *, fear=GRID_FEAR, weight=GRID_WEIGHT, citizens=GRID_CITIZENS,
-                  months=GRID_MONTHS, replicates=GRID_REPLICATES, seed=GRID_SEED) -> str:
-    """Run a small fear x network-weight grid and write it as a sweep's ``runs.csv``.
-
-    Returns:
-        The source line of the heatmap.
-    """
-    import pandas as pd
-    from spiral.experiments.runs.runner import run_scenario
-    from spiral.experiments.runs.scenario import load_scenario
-    from spiral.model.streams import run_seed
-
-    base = load_scenario(GRID_SCENARIO).with_changes(n_citizens=citizens, ticks=months)
-    rows = []
-    point = 0
-    for f in fear:
-        for w in weight:
-            for r in range(replicates):
-                s = run_seed(seed, point, r)
-                result = run_scenario(base.with_changes(fear_mean=f, network_weight=w), seed=s,
-                                      paired=False)
-                rows.append({"point": point, "replicate": r, "seed": s, "fear_mean": f,
-                             "network_weight": w, **{k: v for k, v in result.summary.items()
-                                                      if isinstance(v, int | float)}})
-            point += 1
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(folder / "runs.csv", index=False)
-    return (f"Source: blacklist-spiral model v{model_version()}, built-in grid of scenario "
-            f"{GRID_SCENARIO} ({citizens:,} citizens, {months} months), seed {seed}, "
-            f"{replicates} replicate{'s' if replicates != 1 else ''} per cell")
-
-
-def _scar_case(tables, manifest):
-    """The scar case from the folder, else from a companion run of the wrongful scenario."""
-    from spiral.experiments.charts import data as cd
-
-    try:
-        return cd.pick_scar_case(tables), run_source(manifest), ""
-    except cd.ChartDataError as exc:
-        reason = str(exc)
-    from spiral.experiments.runs.runner import manifest as make_manifest
-    from spiral.experiments.runs.runner import run_scenario
-    from spiral.experiments.runs.scenario import load_scenario
-
-    scenario = load_scenario(SCAR_SCENARIO)
-    result = run_scenario(scenario, paired=False, track=range(scenario.params.n_citizens))
-    companion = {k: v.copy() for k, v in result.tables().items()}
-    case = cd.pick_scar_case(companion)
-    meta = make_manifest(result)
-    return (case, run_source(meta, extra=" (companion run)"),
-            f"from a companion run of scenario {SCAR_SCENARIO} with tracked citizens, because "
-            f"the folder has none to show ({reason})")
-
-
-# --- words ----------------------------------------------------------------------------------------
-def _at(bands, name, metric, month, column="median"):
-    sel = bands[(bands["variant"] == name) & (bands["metric"] == metric)
-                & (bands["months_since_listing"] == month)]
-    return float(sel[column].iloc[0]) if len(sel) else float("nan")
-
-
-def _spiral_words(bands, episodes, source):
-    horizon = 12 if (bands["months_since_listing"] == 12).any() else int(
-        bands["months_since_listing"].max())
-    before = _at(bands, "feedback", "score", -1)
-    with_fb = _at(bands, "feedback", "score", horizon)
-    without = _at(bands, "counterfactual", "score", horizon)
-    friends_before = _at(bands, "feedback", "contacts", -1)
-    friends_after = _at(bands, "feedback", "contacts", horizon)
-    words = {"title": "Blacklisted, then dropped: the score keeps falling",
-             "subtitle": f"Median of {episodes} blacklisted citizens by month since listing; "
-                         "bands: middle 50% and 90%",
-             "source": source}
-    alt = (f"Two line charts of {episodes} blacklisted citizens. Left: median credit score "
-           f"falls from {before:.0f} the month before listing to {with_fb:.0f} after "
-           f"{horizon} months when the score reads friends, against {without:.0f} for the same "
-           f"citizens when it ignores friends. Right: their median number of friends drops "
-           f"from {friends_before:.0f} to {friends_after:.0f}.")
-    return words, alt
-
-
-def _ego_words(ego, source):
-    table = ego.table
-    first_m, last_m = table["months_since_listing"].min(), table["months_since_listing"].max()
-    kept0 = int(((table["months_since_listing"] == first_m) & (table["tie"] == "kept")).sum())
-    kept1 = int(((table["months_since_listing"] == last_m) & (table["tie"] == "kept")).sum())
-    grade_note = ("friends coloured by their grade that month" if ego.grades_from == "tracked"
-                  else "friends coloured by their grade at the end of the run")
-    words = {"title": "Who drops you: friends walk away after a blacklisting",
-             "subtitle": f"Citizen {ego.ego}'s friends, months after the listing (a typical "
-                         "case)",
-             "source": source}
-    alt = (f"Five small network diagrams of citizen {ego.ego}, blacklisted in month "
-           f"{ego.listing_tick}, at the centre with friends around. {kept0} ties at month "
-           f"{first_m}, {kept1} at month {last_m}; cut ties shown faded; {grade_note}.")
-    return words, alt
-
-
-def _association_words(assoc, source):
-    fb = assoc[assoc["variant"] == "feedback"].set_index("group")
-    friends, others = fb.loc["friends of the blacklisted"], fb.loc["everyone else"]
-    words = {"title": "Guilt by association: friends of the blacklisted fall behind",
-             "subtitle": "Never-listed citizens by closeness to someone blacklisted, start to "
-                         "end of the run",
-             "source": source}
-    alt = (f"Bar charts comparing never-listed citizens. With a score that reads friends, "
-           f"friends of the blacklisted ({int(friends['citizens'])} people) changed their score "
-           f"by {friends['mean_score_change']:+.1f} points on average and their friends by "
-           f"{friends['mean_contact_change']:+.1f}, against "
-           f"{others['mean_score_change']:+.1f} points and "
-           f"{others['mean_contact_change']:+.1f} friends for everyone else; a second bar per "
-           "group shows the same town when the score ignores friends.")
-    return words, alt
-
-
-def _scar_words(case, source):
-    t = case.table
-    me = t[t["role"] == "wrongfully listed"].set_index("month")
-    twin = t[t["role"] == "never-listed twin"].set_index("month")
-    before = case.listing_tick - 1
-    end = int(me.index.max())
-    after12 = min(case.delisting_tick + 12, end)
-    words = {"title": "Listed by mistake: the damage outlasts the correction",
-             "subtitle": f"A wrongly blacklisted citizen against a never-listed twin; "
-                         f"{case.delisting_tick - case.listing_tick} months on the list",
-             "source": source}
-    alt = (f"Two line charts over months. Citizen {case.citizen} is wrongly listed in month "
-           f"{case.listing_tick} and corrected in month {case.delisting_tick}. Score: "
-           f"{me.at[before, 'score']:.0f} before, {me.at[after12, 'score']:.0f} twelve months "
-           f"after the correction, against {twin.at[after12, 'score']:.0f} for the twin "
-           f"(citizen {case.twin}). Friends: {me.at[before, 'contacts']} before, "
-           f"{me.at[after12, 'contacts']} after, against {twin.at[after12, 'contacts']} for the "
-           "twin.")
-    return words, alt
-
-
-def _grades_words(shares, source):
-    first, last = shares.iloc[0], shares.iloc[-1]
-    words = {"title": "Grades over time: how the town's A-D mix shifts",
-             "subtitle": "Share of citizens in each grade, month by month (score reads "
-                         "friends)",
-             "source": source}
-    alt = ("Stacked area chart of grades A to D over "
-           f"{int(last['month'])} months. At the start: A {first['grade_A_percent']:.0f}%, "
-           f"B {first['grade_B_percent']:.0f}%, C {first['grade_C_percent']:.0f}%, "
-           f"D {first['grade_D_percent']:.0f}%. At the end: A {last['grade_A_percent']:.0f}%, "
-           f"B {last['grade_B_percent']:.0f}%, C {last['grade_C_percent']:.0f}%, "
-           f"D {last['grade_D_percent']:.0f}%.")
-    return words, alt

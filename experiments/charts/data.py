@@ -1,9 +1,12 @@
 """The numbers behind each newsroom chart, computed from a run's tidy tables.
 
 Every function takes tables as read from a results folder (``listed``, ``citizens``,
-``timeseries``, ``events``, ``initial_ties``, ``tracked``) and returns a DataFrame of exactly
-the numbers the chart plots; :mod:`spiral.experiments.charts.book` writes it next to the image.
-Nothing here draws, and nothing reads the engine's internals.
+``timeseries``, ``events``, ``initial_ties``, ``tracked``) and returns a DataFrame of the
+numbers the chart plots, with the identifiers and counts that say what each row is (the
+columns of each chart's CSV are listed in docs/charts.md);
+:mod:`spiral.experiments.charts.book` writes it next to the image. The spiral's numbers are a
+measure, :func:`spiral.experiments.measures.percentiles_since_listing`. Nothing here draws,
+and nothing reads the engine's internals.
 """
 
 from __future__ import annotations
@@ -12,12 +15,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from spiral.model.params import GRADES, PARAMS
 
-MIN_EPISODES = 5          # months of the spiral are shown while this many episodes reach them
-SPIRAL_MONTHS = 36        # the spiral chart's horizon (months since listing)
 EGO_MONTHS = (0, 3, 6, 12, 24)
 TABLES = ("timeseries", "listed", "events", "citizens", "initial_ties", "tracked")
 
@@ -47,29 +47,6 @@ def variant(frame: pd.DataFrame, name: str = "feedback") -> pd.DataFrame:
     if "variant" not in frame.columns:
         return frame
     return frame[frame["variant"] == name]
-
-
-# --- the spiral ---------------------------------------------------------------------------
-def spiral_bands(listed: pd.DataFrame, *, max_months: int = SPIRAL_MONTHS) -> pd.DataFrame:
-    """Median, 50% and 90% bands of score and contacts by variant and months since listing.
-
-    Months from one before the listing to ``max_months`` after, while at least
-    :data:`MIN_EPISODES` listing episodes reach them.
-    """
-    rows = []
-    window = listed[(listed["ticks_since_listing"] >= -1)
-                    & (listed["ticks_since_listing"] <= max_months)]
-    for (name, month), group in window.groupby(["variant", "ticks_since_listing"]):
-        if len(group) < MIN_EPISODES:
-            continue
-        for metric in ("score", "contacts"):
-            q = np.percentile(group[metric].to_numpy(dtype=float), [5, 25, 50, 75, 95])
-            rows.append({"variant": name, "months_since_listing": int(month), "metric": metric,
-                         "episodes": len(group), "p05": q[0], "p25": q[1], "median": q[2],
-                         "p75": q[3], "p95": q[4]})
-    columns = ["variant", "months_since_listing", "metric", "episodes", "p05", "p25", "median",
-               "p75", "p95"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 # --- grades over time ------------------------------------------------------------------------
@@ -141,23 +118,31 @@ def pick_ego(listed: pd.DataFrame, *, follow_up: int = max(EGO_MONTHS)) -> tuple
     return int(row["citizen"]), int(row["listing_tick"])
 
 
+# The tie changes of a month, phase by phase in the engine's order (docs/ODD.md section 3):
+# each phase removes its ties, then adds its own. Unfriending cuts with the rewiring that
+# replaces them; dropped ties restored; ordinary turnover (a tie lapses, a friend of a friend
+# is befriended instead).
+TIE_PHASES = ((("cut",), ("rewire",)), ((), ("reconnect",)), (("lapse",), ("closure",)))
+TIE_EVENTS = tuple(kind for phase in TIE_PHASES for kinds in phase for kind in kinds)
+
+
 def ties_at(initial_ties: pd.DataFrame, events: pd.DataFrame, tick: int) -> set[tuple[int, int]]:
     """The network at the end of month ``tick`` (network-aware variant).
 
-    The starting ties with the cuts and rewires of months 1..tick applied in order.
+    The starting ties with the tie events of months 1..tick applied in order: within a month,
+    phase by phase as :data:`TIE_PHASES` lists them, removals before additions. Event kinds a
+    run did not record (an older results folder) simply do not occur.
     """
     ties = {(int(u), int(v)) for u, v in zip(initial_ties["u"], initial_ties["v"], strict=True)}
     ev = variant(events)
-    ev = ev[(ev["tick"] <= tick) & ev["event"].isin(("cut", "rewire"))]
-    for t, group in ev.groupby("tick", sort=True):
-        del t
-        for kind, a, b in zip(group["event"], group["citizen"], group["other"], strict=True):
-            pair = (min(int(a), int(b)), max(int(a), int(b)))
-            if kind == "cut":
-                ties.discard(pair)
-        for kind, a, b in zip(group["event"], group["citizen"], group["other"], strict=True):
-            if kind == "rewire":
-                ties.add((min(int(a), int(b)), max(int(a), int(b))))
+    ev = ev[(ev["tick"] <= tick) & ev["event"].isin(TIE_EVENTS)]
+    for _, group in ev.groupby("tick", sort=True):
+        rows = [(kind, (min(int(a), int(b)), max(int(a), int(b))))
+                for kind, a, b in zip(group["event"], group["citizen"], group["other"],
+                                      strict=True)]
+        for removed, added in TIE_PHASES:
+            ties.difference_update(pair for kind, pair in rows if kind in removed)
+            ties.update(pair for kind, pair in rows if kind in added)
     return ties
 
 

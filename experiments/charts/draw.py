@@ -1,27 +1,34 @@
 """Drawing the newsroom charts from the numbers of :mod:`spiral.experiments.charts.data`.
 
 Each ``draw_*`` function takes exactly the table written as the chart's CSV (plus the words of
-its headline) and returns a matplotlib figure in the house style of
-:mod:`spiral.experiments.charts.style`. Direct labels replace legends wherever possible.
+its headline) and returns a :class:`matplotlib.figure.Figure` in the house style of
+:mod:`spiral.experiments.charts.style`, coloured from :mod:`spiral.experiments.charts.palette`.
+Direct labels replace legends wherever possible. Nothing here touches pyplot, the backend or
+the user's rcParams; call the ``draw_*`` functions inside
+``matplotlib.rc_context(style.rc(...))`` for the house fonts and lines
+(:func:`spiral.experiments.charts.book.make_charts` does).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.animation import FuncAnimation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from spiral.experiments.charts.data import GROUPS, EgoNetwork, ScarCase
-from spiral.experiments.charts.style import (
+from spiral.experiments.charts.palette import (
     COUNTERFACTUAL,
     FEEDBACK,
     GRADE_COLOURS,
     NEUTRAL,
     VARIANT_COLOURS,
-    Style,
-    decorate,
-    new_figure,
 )
+from spiral.experiments.charts.style import Style, decorate, new_figure, rc
 from spiral.model.params import GRADES
 
 
@@ -247,14 +254,12 @@ def draw_tipping(grid: pd.DataFrame, words: dict, style: Style, *, axes_names, m
 def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str = "pillow",
                 fps: int = 2):
     """An animation of the friends dropping one listed citizen, one frame per month."""
-    import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
-    from spiral.experiments.charts.style import rc
-
     months = sorted(ego.table["months_since_listing"].unique())
     positions = _circle_positions(ego.friends)
-    with plt.rc_context(rc(style)):
-        fig, ax = plt.subplots(figsize=(4.5, 4.8), dpi=100)
+    with matplotlib.rc_context(rc(style)):
+        fig = Figure(figsize=(4.5, 4.8), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
         fig.subplots_adjust(top=0.86, bottom=0.08, left=0.02, right=0.98)
 
         def frame(k):
@@ -267,10 +272,7 @@ def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str
                          fontsize=style.base_font + 1, fontweight="bold")
             return []
 
-        import textwrap
-
         fig.text(0.02, 0.015, textwrap.fill(source, 90), fontsize=6.5, color="#666666")
         animation = FuncAnimation(fig, frame, frames=len(months), blit=False)
         animation.save(path, writer=writer, fps=fps, dpi=100)
-        plt.close(fig)
     return path

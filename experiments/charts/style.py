@@ -1,9 +1,14 @@
-"""House style of the newsroom charts: palette, sizes, headline, subtitle, source line, saving.
+"""House style of the newsroom charts: sizes, headline, subtitle, source line, saving.
 
 Two styles: ``web`` (6 inches wide, large type: readable when shown 600 px wide) and
 ``print`` (7 inches, a two-column newspaper width, smaller type). Both save PNG at 300 dpi and
 SVG with text kept as text (the graphics desk can restyle it; tests can find the title).
-Colours are Okabe-Ito (Okabe & Ito 2008), safe for the common forms of colour blindness.
+Colours come from the one palette, :mod:`spiral.experiments.charts.palette`.
+
+Figures are :class:`matplotlib.figure.Figure` objects with their own Agg canvas, never
+pyplot's: drawing a chart neither switches the user's backend nor opens, shows or closes any
+of their figures. Style values apply inside :func:`matplotlib.rc_context` (see :func:`rc`),
+which restores the user's settings on leaving.
 """
 
 from __future__ import annotations
@@ -11,18 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# Okabe-Ito palette.
-OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
-             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
-             "purple": "#CC79A7", "black": "#000000", "grey": "#999999"}
-FEEDBACK = OKABE_ITO["vermillion"]       # the algorithm reads friends
-COUNTERFACTUAL = OKABE_ITO["blue"]       # the algorithm ignores friends
-NEUTRAL = "#777777"
-GRADE_COLOURS = {"A": OKABE_ITO["blue"], "B": OKABE_ITO["sky_blue"], "C": OKABE_ITO["orange"],
-                 "D": OKABE_ITO["vermillion"]}
-VARIANT_LABELS = {"feedback": "algorithm reads friends",
-                  "counterfactual": "same people, algorithm ignores friends"}
-VARIANT_COLOURS = {"feedback": FEEDBACK, "counterfactual": COUNTERFACTUAL}
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 DPI = 300
 FORMATS = ("png", "svg", "pdf")
 
@@ -44,7 +41,7 @@ PANEL_TITLE_IN = 0.3  # room above the axes for panel titles
 
 
 def rc(style: Style) -> dict:
-    """Matplotlib settings of a style."""
+    """Matplotlib settings of a style, for :func:`matplotlib.rc_context` (never set globally)."""
     return {"font.size": style.base_font, "axes.titlesize": style.base_font + 0.5,
             "axes.labelsize": style.base_font, "xtick.labelsize": style.base_font - 1,
             "ytick.labelsize": style.base_font - 1, "axes.spines.top": False,
@@ -55,11 +52,18 @@ def rc(style: Style) -> dict:
 
 
 def new_figure(style: Style, *, height: float, ncols: int = 1, nrows: int = 1, **kwargs):
-    """A figure of the style's width with room for headline, subtitle and source line."""
-    import matplotlib.pyplot as plt
+    """A figure of the style's width with room for headline, subtitle and source line.
 
-    with plt.rc_context(rc(style)):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(style.width, height), **kwargs)
+    A :class:`~matplotlib.figure.Figure` on its own Agg canvas (pyplot knows nothing of it);
+    ``kwargs`` go to :meth:`~matplotlib.figure.Figure.subplots`.
+
+    Returns:
+        (figure, axes) as :meth:`~matplotlib.figure.Figure.subplots` gives them.
+    """
+    with matplotlib.rc_context(rc(style)):
+        fig = Figure(figsize=(style.width, height))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
 
 
@@ -94,17 +98,19 @@ def _wrap(text: str, width_in: float, font_pt: float, *, bold: bool = False) -> 
 
 
 def save(fig, stem: Path, formats: tuple[str, ...], style: Style) -> dict[str, str]:
-    """Save a figure in each format; returns {format: file name}."""
-    import matplotlib.pyplot as plt
+    """Save a figure in each format (named explicitly, whatever the backend).
 
+    Returns:
+        {format: file name}.
+    """
     stem.parent.mkdir(parents=True, exist_ok=True)
     files = {}
-    with plt.rc_context(rc(style)):
+    with matplotlib.rc_context(rc(style)):
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
-            fig.savefig(path, dpi=DPI if fmt == "png" else None, metadata=_metadata(fmt))
+            fig.savefig(path, format=fmt, dpi=DPI if fmt == "png" else None,
+                        metadata=_metadata(fmt))
             files[fmt] = path.name
-    plt.close(fig)
     return files
 
 

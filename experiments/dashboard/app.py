@@ -20,10 +20,6 @@ from __future__ import annotations
 import math
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import networkx as nx
 import numpy as np
 import solara
@@ -32,6 +28,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 from spiral.agents.spiral_model import SpiralModel
+from spiral.experiments.charts.palette import CUT_TIE, GRADE_COLOURS, LISTED_RING, OKABE_ITO
 from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, load_scenario
 from spiral.model.errors import InputError
 from spiral.model.networks import build_edges, edges_to_graph
@@ -40,10 +37,10 @@ from spiral.model.streams import make_streams
 
 DASHBOARD_POPULATION = 200  # citizens: small enough to draw and step live
 DEFAULT_SEED = 42
-# Okabe-Ito colours, colour-blind safe: grade A..D from blue to vermillion.
-GRADE_COLOURS = {"A": "#0072B2", "B": "#56B4E9", "C": "#E69F00", "D": "#D55E00"}
-LISTED_EDGE = "#000000"
-CUT_COLOUR = "#CC79A7"
+# Colours from the project's one palette (Okabe-Ito, colour-blind safe): grade A..D from blue
+# to vermillion, the listed ringed in black, recently cut ties in purple.
+LISTED_EDGE = LISTED_RING
+CUT_COLOUR = CUT_TIE
 RECENT_CUT_MONTHS = 3
 # The sliders a student reaches for first; the rest follow in the table's order.
 KEY_PARAMS = ("fear_mean", "network_weight", "hearing_prob", "unfriend_rate", "listing_penalty",
@@ -250,11 +247,11 @@ def series_figure(model: DashboardModel) -> Figure:
     months = np.arange(len(data))
     fig = Figure(figsize=(6, 6), dpi=90, layout="constrained")
     ax_score, ax_count, ax_grade = fig.subplots(3, 1, sharex=True)
-    ax_score.plot(months, data["mean_score"], color="#0072B2", lw=2)
+    ax_score.plot(months, data["mean_score"], color=OKABE_ITO["blue"], lw=2)
     ax_score.set_ylabel("Mean score\n(points)")
     ax_score.set_title("The whole town", loc="left", fontsize=12, fontweight="bold")
-    for column, colour, label, nudge in (("listed", "#000000", "listed", 5),
-                                         ("isolates", "#D55E00", "without friends", -5)):
+    for column, colour, label, nudge in (("listed", OKABE_ITO["black"], "listed", 5),
+                                         ("isolates", OKABE_ITO["vermillion"], "without friends", -5)):
         ax_count.plot(months, data[column], color=colour, lw=2)
         ax_count.annotate(label, (months[-1], data[column].iloc[-1]), xytext=(3, nudge),
                           textcoords="offset points", color=colour, fontsize=9, va="center")

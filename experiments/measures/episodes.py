@@ -1,19 +1,18 @@
-"""Spiral measures computed from a run's tidy tables (defined in docs/ODD.md).
+"""Measures of listing episodes: the spiral's score and contact losses, isolation and the scar.
 
-Every function reads tables (pandas DataFrames as written to ``listed.csv``,
-``citizens.csv``, ``timeseries.csv``), never the engine's internals, so the same measures can be
-recomputed from a results folder in pandas or R.
+A listing episode is one citizen's listing (citizen, listing month) followed month by month in
+the ``listed`` table, from the month before the listing on. :class:`Episodes` numbers the
+episodes of a table once; the functions below read one measure each (defined in docs/ODD.md):
 
-* :func:`score_loss` and :func:`amplification`: the spiral, against the paired run;
+* :func:`score_loss`, :func:`episode_losses` and :func:`contact_loss_share`: what the listed
+  lost ``horizon`` months after their listing;
+* :func:`amplification`: score loss with the network feedback divided by score loss without,
+  against the paired run;
 * :func:`isolation`: listed citizens left without contacts, and when;
-* :func:`spiral_trajectory`: mean score change and contacts by months since listing, both runs;
-* :func:`spillover`: never-listed friends of the listed (guilt by association), grade D among
-  the never-listed, and damage by hop distance;
-* :func:`paired_spillover`: what the feedback cost the never-listed, against the paired run
-  (score and contact gaps, pushed into grade D, reach in hops);
-* :func:`scar`: after delisting, how far score and contacts stay below the pre-listing level
-  (for all episodes, and with the ``wrongful_`` prefix for wrongful listings only);
-* :func:`network_summary`: components, isolates, assortativity and grade mix at the end.
+* :func:`scar`: after delisting, how far score and contacts stay below the pre-listing level.
+
+They read tables (pandas DataFrames as written to ``listed.csv``), never the engine's
+internals, so the same measures can be recomputed from a results folder in pandas or R.
 """
 
 from __future__ import annotations
@@ -22,9 +21,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from spiral.model.records import MAX_HOPS, widened
 
-HORIZONS = (6, 12, 24)
+RECOVERY_POINTS = 5  # a score within this many points of its pre-listing level has recovered
 
 
 class Episodes:
@@ -93,6 +91,23 @@ class Episodes:
         episodes, rows = self.at_month(horizon)
         loss = self.base_score[episodes] - self.score[rows].astype(np.float64)
         return pd.Series(loss, index=self.index(episodes))
+
+    def mean_loss(self, horizon: int) -> float:
+        """Mean of :meth:`losses` (NaN if no episode reaches ``horizon``)."""
+        losses = self.losses(horizon)
+        return float(losses.mean()) if len(losses) else math.nan
+
+    def amplification(self, without: Episodes, horizon: int) -> float:
+        """See :func:`amplification`; ``without`` are the paired run's episodes."""
+        with_fb = self.losses(horizon)
+        losses_without = without.losses(horizon)
+        common = with_fb.index.intersection(losses_without.index)
+        if len(common) == 0:
+            return math.nan
+        denominator = losses_without.loc[common].mean()
+        if denominator == 0:
+            return math.nan
+        return float(with_fb.loc[common].mean() / denominator)
 
     def contact_loss_share(self, horizon: int) -> float:
         """Mean share of contacts lost ``horizon`` months after listing."""
@@ -207,12 +222,7 @@ def episode_losses(listed: pd.DataFrame, horizon: int) -> pd.Series:
 
 def score_loss(listed: pd.DataFrame, horizon: int) -> float:
     """Mean score loss of listed citizens ``horizon`` months after listing (NaN if none)."""
-    return _mean_loss(Episodes(listed), horizon)
-
-
-def _mean_loss(episodes: Episodes, horizon: int) -> float:
-    losses = episodes.losses(horizon)
-    return float(losses.mean()) if len(losses) else math.nan
+    return Episodes(listed).mean_loss(horizon)
 
 
 def contact_loss_share(listed: pd.DataFrame, horizon: int) -> float:
@@ -226,19 +236,7 @@ def amplification(listed: pd.DataFrame, listed_cf: pd.DataFrame, horizon: int) -
     Only episodes present in both runs (same citizen, same listing month) count; the paired
     run has the same listings by construction.
     """
-    return _amplification(Episodes(listed), Episodes(listed_cf), horizon)
-
-
-def _amplification(episodes: Episodes, episodes_cf: Episodes, horizon: int) -> float:
-    with_fb = episodes.losses(horizon)
-    without = episodes_cf.losses(horizon)
-    common = with_fb.index.intersection(without.index)
-    if len(common) == 0:
-        return math.nan
-    denominator = without.loc[common].mean()
-    if denominator == 0:
-        return math.nan
-    return float(with_fb.loc[common].mean() / denominator)
+    return Episodes(listed).amplification(Episodes(listed_cf), horizon)
 
 
 def isolation(listed: pd.DataFrame) -> dict[str, float]:
@@ -248,100 +246,6 @@ def isolation(listed: pd.DataFrame) -> dict[str, float]:
     and are left out.
     """
     return Episodes(listed).isolation()
-
-
-def spillover(citizens: pd.DataFrame) -> dict[str, float]:
-    """Guilt by association among the never-listed.
-
-    Compares never-listed friends of listed citizens (friends at the time of listing) with
-    the other never-listed citizens: mean score change and contact change from start to end,
-    and the share who end in grade D; and the mean score change by hop distance from the
-    nearest listed citizen (1, 2, 3+).
-    """
-    never = ~citizens["ever_listed"].to_numpy(dtype=bool)
-    friend = citizens["friend_of_listed"].to_numpy(dtype=bool)
-    friends, others = never & friend, never & ~friend
-    score_change = _difference(citizens, "final_score", "initial_score")
-    contact_change = _difference(citizens, "final_contacts", "initial_contacts")
-    grade_d = (citizens["final_grade"] == "D").to_numpy(dtype=bool)
-    out = {
-        "friends_score_change": _mean(score_change[friends]),
-        "others_score_change": _mean(score_change[others]),
-        "friends_contact_change": _mean(contact_change[friends]),
-        "others_contact_change": _mean(contact_change[others]),
-        "never_listed_grade_D_share": _mean(grade_d[never]),
-        "friends_grade_D_share": _mean(grade_d[friends]),
-    }
-    initial = citizens["initial_contacts"].to_numpy().astype(np.int64)
-    had = never & (initial > 0)
-    lost = np.clip(-contact_change[had], 0, None)
-    out["never_listed_contact_loss_share"] = _mean(lost / initial[had])
-    hops = citizens["hops_to_listed"].to_numpy()
-    for band, label in HOP_BANDS:
-        out[f"score_change_hops_{label}"] = _mean(score_change[never & _in_band(hops, band)])
-    return out
-
-
-HOP_BANDS = ((1, "1"), (2, "2"), (3, "3plus"))
-REACH_MIN_POINTS = 1.0
-
-
-def _in_band(hops: np.ndarray, band: int) -> np.ndarray:
-    """Citizens ``band`` hops away from the nearest listed citizen (3 means 3 or more)."""
-    return hops == band if band < 3 else hops >= 3
-
-
-def _difference(table: pd.DataFrame, first: str, second: str) -> np.ndarray:
-    """``table[first] - table[second]`` in float64 (scores) or int64 (counts)."""
-    wide = np.float64 if table[first].dtype.kind == "f" or table[second].dtype.kind == "f" \
-        else np.int64
-    return table[first].to_numpy().astype(wide) - table[second].to_numpy().astype(wide)
-
-
-def _mean(values: np.ndarray) -> float:
-    """The mean as pandas computes it (NaN skipped; NaN if nothing)."""
-    return float(pd.Series(values).mean()) if len(values) else math.nan
-
-
-def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[str, float]:
-    """Damage to the never-listed caused by the feedback, against the paired run.
-
-    Both runs have the same citizens, deeds and listings, so a never-listed citizen's final
-    score without feedback minus with feedback is what the feedback cost them (positive =
-    harm). Reports the mean gap among friends of the listed and by hop distance, the contacts
-    they lost to it, the share of never-listed citizens the feedback pushed into grade D (in
-    grade D with feedback, not without) and the reach: the largest hop distance (1..6) at which
-    the mean gap is at least :data:`REACH_MIN_POINTS` (0 if none).
-    """
-    ids = citizens["citizen"].to_numpy()
-    ids_cf = citizens_cf["citizen"].to_numpy()
-    if np.array_equal(ids, ids_cf):
-        aligned = citizens_cf  # the same citizens in the same order: no lookup needed
-    else:
-        aligned = citizens_cf.iloc[pd.Index(ids_cf).get_indexer(ids)]
-    never = ~citizens["ever_listed"].to_numpy(dtype=bool)
-    friends = never & citizens["friend_of_listed"].to_numpy(dtype=bool)
-    both = pd.DataFrame({"cf": aligned["final_score"].to_numpy(),
-                         "fb": citizens["final_score"].to_numpy(),
-                         "cf_contacts": aligned["final_contacts"].to_numpy(),
-                         "fb_contacts": citizens["final_contacts"].to_numpy()}, copy=False)
-    score_gap = _difference(both, "cf", "fb")
-    contacts_gap = _difference(both, "cf_contacts", "fb_contacts")
-    pushed = (citizens["final_grade"] == "D").to_numpy(dtype=bool) \
-        & ~(aligned["final_grade"] == "D").to_numpy(dtype=bool)
-    out = {"friends_score_gap": _mean(score_gap[friends]),
-           "friends_contacts_gap": _mean(contacts_gap[friends]),
-           "never_listed_score_gap": _mean(score_gap[never]),
-           "pushed_to_grade_D_share": _mean(pushed[never])}
-    hops = citizens["hops_to_listed"].to_numpy()
-    for band, label in HOP_BANDS:
-        out[f"score_gap_hops_{label}"] = _mean(score_gap[never & _in_band(hops, band)])
-    counted = never & (hops >= 1)
-    by_hop = pd.Series(score_gap[counted]).groupby(hops[counted]).mean()
-    reached = by_hop[by_hop >= REACH_MIN_POINTS].index
-    reached = [h for h in reached if h <= MAX_HOPS]
-    out["reach_hops"] = float(max(reached)) if reached else 0.0
-    return out
 
 
 def scar(listed: pd.DataFrame, *, after_months: tuple[int, ...] = (6, 12),
@@ -359,89 +263,3 @@ def scar(listed: pd.DataFrame, *, after_months: tuple[int, ...] = (6, 12),
         prefix: Prefix of the measure names (e.g. ``"wrongful_"``).
     """
     return Episodes(listed).scar(after_months=after_months, prefix=prefix)
-
-
-RECOVERY_POINTS = 5
-
-
-def network_summary(timeseries: pd.DataFrame) -> dict[str, float]:
-    """Network and grade measures at the last tick, and changes since the start."""
-    first, last = timeseries.iloc[0], timeseries.iloc[-1]
-    keys = ("components", "largest_component_share", "isolates", "score_assortativity",
-            "ties", "mean_score", "share_A", "share_B", "share_C", "share_D")
-    out = {f"final_{k}": float(last[k]) for k in keys}
-    out["ties_lost_share"] = float(1 - last["ties"] / first["ties"]) if first["ties"] else 0.0
-    return out
-
-
-def spiral_trajectory(listed: pd.DataFrame, listed_cf: pd.DataFrame | None = None, *,
-                      max_months: int = 36) -> pd.DataFrame:
-    """The spiral: listed citizens' score change and contacts by months since listing.
-
-    One row per variant (``feedback``, and ``counterfactual`` if the paired run's table is
-    given) and month from -1 (the month before the listing) to ``max_months``: episodes
-    reaching that month, mean score change since the month before the listing, mean contacts,
-    and the 95% t-interval of the mean score change.
-    """
-    from scipy import stats
-
-    frames = []
-    for variant, table in (("feedback", listed), ("counterfactual", listed_cf)):
-        if table is None or table.empty:
-            continue
-        keys = ["citizen", "listing_tick"]
-        base = table[table["ticks_since_listing"] == -1].set_index(keys)["score"]
-        window = table[(table["ticks_since_listing"] >= -1)
-                       & (table["ticks_since_listing"] <= max_months)]
-        window = widened(window).join(base.astype(np.float64).rename("score_before"), on=keys)
-        window = window.assign(score_change=window["score"] - window["score_before"])
-        grouped = window.groupby("ticks_since_listing")
-        frame = grouped.agg(episodes=("score_change", "count"),
-                            score_change=("score_change", "mean"),
-                            score_change_sd=("score_change", "std"),
-                            contacts=("contacts", "mean")).reset_index()
-        n = frame["episodes"]
-        half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * frame["score_change_sd"] / np.sqrt(n)
-        frame["score_change_ci_low"] = frame["score_change"] - half.where(n > 1)
-        frame["score_change_ci_high"] = frame["score_change"] + half.where(n > 1)
-        frame.insert(0, "variant", variant)
-        frames.append(frame.rename(columns={"ticks_since_listing": "months_since_listing"})
-                      .drop(columns="score_change_sd"))
-    if not frames:
-        return pd.DataFrame(columns=["variant", "months_since_listing", "episodes",
-                                     "score_change", "contacts", "score_change_ci_low",
-                                     "score_change_ci_high"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def summarise(data, data_cf=None) -> dict:
-    """Headline measures of a run (and its paired counterfactual, if given).
-
-    Always the same keys for the same ``data_cf``-or-not (missing values are ``None``), so
-    runs of a sweep line up as columns.
-    """
-    episodes = Episodes(data.listed)
-    episodes_cf = Episodes(data_cf.listed) if data_cf is not None else None
-    out: dict = {"listing_episodes": episodes.count}
-    for h in HORIZONS:
-        out[f"score_loss_{h}m"] = _mean_loss(episodes, h)
-        out[f"contact_loss_share_{h}m"] = episodes.contact_loss_share(h)
-        if episodes_cf is not None:
-            out[f"score_loss_{h}m_counterfactual"] = _mean_loss(episodes_cf, h)
-            out[f"contact_loss_share_{h}m_counterfactual"] = episodes_cf.contact_loss_share(h)
-            out[f"amplification_{h}m"] = _amplification(episodes, episodes_cf, h)
-    out.update(episodes.isolation())
-    out.update(spillover(data.citizens))
-    if data_cf is not None:
-        out.update(paired_spillover(data.citizens, data_cf.citizens))
-    out.update(episodes.scar())
-    out.update(episodes.scar(prefix="wrongful_", wrongful_only=True))
-    out.update(network_summary(data.timeseries))
-    return {k: _clean(v) for k, v in out.items()}
-
-
-def _clean(value):
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        return None if math.isnan(value) else round(value, 6)
-    return value

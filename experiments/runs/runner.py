@@ -1,65 +1,48 @@
-"""Running a scenario: the model run, its paired counterfactual, measures and the results folder.
+"""Running a scenario: the model run, its paired counterfactual and the headline measures.
 
-:func:`run_scenario` runs a scenario with the array engine (or the Mesa driver), runs the paired
-counterfactual (same seed, same network, same listings and deeds; the network feedback
-switched off), computes the headline measures and, if asked, writes a results folder::
+:func:`run` is the one-call entry point: it takes a scenario (a bundled name, a file or a
+:class:`~spiral.experiments.runs.scenario.Scenario`), runs it with its paired counterfactual
+(same seed, same network, same listings and deeds; the network feedback switched off),
+computes the headline measures and, if asked, writes the results folder and the charts::
 
-    DIR/manifest.json     parameters, seed, versions, git commit, timings
-    DIR/timeseries.csv    one row per variant and month (model-level series)
-    DIR/listed.csv        one row per variant, listing episode and month
-    DIR/events.csv        listings, delistings, tie cuts, rewires
-    DIR/citizens.csv      one row per variant and citizen at the end (CSV up to 200,000 citizens)
-    DIR/initial_ties.csv  the starting network, one row per tie (CSV up to 200,000 citizens)
-                          (any table over 1,000,000 rows is written as Parquet only)
-    DIR/tracked.csv       opt-in: chosen citizens month by month
-    DIR/*.parquet         the same tables as Parquet
-    DIR/summary.json      headline spiral measures
-    DIR/figures/spiral.png, .svg, .csv   the spiral figure and the numbers behind it
+    from spiral.experiments import run
 
-The folder is written under a temporary name and renamed when complete, so a failed run never
-leaves a half-written folder behind.
+    result = run("zhima-spiral", seed=1, out="results/my-run", charts=True)
+    print(result.summary["score_loss_12m"])
 
-The tables are held in the compact dtypes of :mod:`spiral.model.records` and written in the
-canonical ones (int64, float64: :func:`spiral.model.records.widened`), a slice of rows at a
-time, so the files are the same whatever the in-memory dtypes and writing never holds a
-widened copy of a large table. Both variants share one ``initial_ties`` table (the paired run
-starts from the same network).
+:func:`run_scenario` does the running alone and :func:`simulate` runs one variant; the results
+folder is written by :func:`spiral.experiments.runs.results.write_results`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from spiral.experiments.measures.headline import summarise
-from spiral.experiments.runs.scenario import Scenario
+from spiral.experiments.measures import summarise
+from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from spiral.model.engine import ArrayEngine
+from spiral.model.errors import InputError
 from spiral.model.networks import build_edges
 from spiral.model.records import RunData, widened
 from spiral.model.streams import make_streams
 
-FORMAT_VERSION = 1
-CSV_CITIZEN_LIMIT = 200_000
-CSV_ROW_LIMIT = 1_000_000  # larger tables are written as Parquet only
-WRITE_ROWS = 500_000  # rows converted and written at a time
 VARIANTS = ("feedback", "counterfactual")
-PACKAGES = ("blacklist-spiral", "mesa", "numpy", "scipy", "networkx", "pandas", "matplotlib",
-            "pyarrow")
+DRIVERS = ("engine", "mesa")
+# moved to spiral.experiments.runs.results; still importable from here
+_MOVED = {"write_results": "write_results", "manifest": "manifest",
+          "default_out_dir": "default_run_dir"}
 
 
 @dataclass
 class RunResult:
-    """A finished run: its tables, the paired run's tables, measures and timings."""
+    """A finished run: its tables, the paired run's tables, measures and timings.
+
+    ``out`` is the results folder, if one was written.
+    """
 
     scenario: Scenario
     seed: int
@@ -68,13 +51,14 @@ class RunResult:
     summary: dict
     timings: dict = field(default_factory=dict)
     driver: str = "engine"
+    out: Path | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables of both variants, stacked with a ``variant`` column.
 
         In the canonical dtypes, as written to the results files.
         """
-        out = {name: widened(pd.concat([_labelled(frame, variant)
+        out = {name: widened(pd.concat([labelled(frame, variant)
                                         for variant, frame in self.variant_tables(name)],
                                        ignore_index=True))
                for name in ("timeseries", "listed", "events", "citizens", "tracked")}
@@ -88,7 +72,7 @@ class RunResult:
                 yield variant, getattr(data, name)
 
 
-def _labelled(frame: pd.DataFrame, variant: str | None) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, variant: str | None) -> pd.DataFrame:
     """``frame`` with a leading ``variant`` column (none if ``variant`` is None), not copied."""
     if variant is None:
         return frame
@@ -162,129 +146,60 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
     return RunResult(scenario, seed, data, data_cf, summary, timings, driver)
 
 
-# --- writing ------------------------------------------------------------------------------
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape the results."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, *, seed: int | None = None,
+        changes: dict[str, Any] | None = None, out: str | Path | None = None,
+        charts: bool = False, figures: bool = True, overwrite: bool = False,
+        driver: str = "engine", paired: bool = True, progress=None) -> RunResult:
+    """Run a scenario with its paired counterfactual; optionally write results and charts.
 
+    Args:
+        scenario: A bundled scenario's name, the path of a scenario file, or a
+            :class:`~spiral.experiments.runs.scenario.Scenario`.
+        seed: The run's seed (default: the scenario's).
+        changes: Parameter changes, e.g. ``{"fear_mean": 0.8}`` (validated).
+        out: Write the results folder here (see :mod:`spiral.experiments.runs.results`).
+        charts: Also draw the newsroom charts into ``OUT/charts`` (writes the results folder,
+            by default ``results/<scenario>-seed<seed>-<UTC time>``).
+        figures: Draw the spiral figure in the results folder.
+        overwrite: Replace a previous run's results in ``out`` (only the files it wrote).
+        driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
+        paired: Also run the counterfactual with the network feedback switched off.
+        progress: Optional callback ``progress(label, done, total)``.
 
-def git_commit() -> str | None:
-    """The project's git commit, if the code runs from a git checkout."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return None
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    if out.returncode or not commit:
-        return None
-    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
-                           capture_output=True, text=True, timeout=5, check=False).stdout.strip()
-    return commit + ("-dirty" if dirty else "")
+    Returns:
+        The :class:`RunResult`; ``result.out`` is the results folder, if written.
 
-
-def manifest(result: RunResult) -> dict:
-    """The run's manifest: what was run, with what, and how long it took."""
-    sc = result.scenario
-    return {
-        "format_version": FORMAT_VERSION,
-        "scenario": sc.name,
-        "description": sc.description,
-        "scenario_file": str(sc.path) if sc.path else None,
-        "seed": result.seed,
-        "driver": result.driver,
-        "params": sc.params.to_dict(),
-        "counterfactual_changes": sc.counterfactual if result.data_cf is not None else None,
-        "scripted_listings": [vars(item) for item in sc.listings],
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        "command": sys.argv,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
-    }
-
-
-def write_results(result: RunResult, out: str | Path, *, figures: bool = True) -> Path:
-    """Write the results folder atomically (temporary folder, then rename)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
-        t0 = time.perf_counter()
-        n = len(result.data.citizens)
-        for name in ("timeseries", "listed", "events", "citizens", "tracked", "initial_ties"):
-            if name == "initial_ties":
-                frames = [(None, result.data.initial_ties)]
-            else:
-                frames = list(result.variant_tables(name))
-            rows = sum(len(f) for _, f in frames)
-            if name == "tracked" and rows == 0:
-                continue
-            csv = rows <= CSV_ROW_LIMIT and (name not in ("citizens", "initial_ties")
-                                             or n <= CSV_CITIZEN_LIMIT)
-            _write_table(frames, tmp / name, csv=csv)
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
-        if figures:
-            from spiral.experiments.charts.run_figure import spiral_figure
-
-            spiral_figure(dict(result.variant_tables("listed")), tmp / "figures" / "spiral",
-                          title_note=f"{result.scenario.name}, seed {result.seed}")
-        result.timings["write_s"] = time.perf_counter() - t0
-        (tmp / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
-def _write_table(frames: list[tuple[str | None, pd.DataFrame]], stem: Path, *,
-                 csv: bool) -> None:
-    """Write one table from its per-variant parts, a slice of rows at a time.
-
-    Parquet row groups and CSV appended; each slice is labelled with its variant and widened
-    to the canonical dtypes, so writing never holds a second copy of a large table.
+    Raises:
+        InputError: An unknown scenario, a bad parameter value or seed, or an ``out`` folder
+            that may not be written (checked before the run starts).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from spiral.experiments.common.outputs import check_target
+    from spiral.experiments.runs.results import KIND, default_run_dir, write_results
 
-    variant, frame = frames[0]
-    # the schema depends only on the dtypes, except for object columns (inferred from values)
-    sample = frame if any(dtype.kind == "O" and not isinstance(dtype, pd.StringDtype)
-                          for dtype in frame.dtypes) else frame.iloc[:0]
-    schema = pa.Schema.from_pandas(widened(_labelled(sample, variant)), preserve_index=False)
-    first = True
-    with pq.ParquetWriter(stem.with_suffix(".parquet"), schema) as writer:
-        for variant, frame in frames:
-            for start in range(0, max(len(frame), 1), WRITE_ROWS):
-                part = widened(_labelled(frame.iloc[start:start + WRITE_ROWS], variant))
-                writer.write_table(pa.Table.from_pandas(part, schema=schema,
-                                                        preserve_index=False))
-                if csv:
-                    part.to_csv(stem.with_suffix(".csv"), index=False,
-                                mode="w" if first else "a", header=first)
-                first = False
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if changes:
+        scenario = scenario.with_changes(**changes)
+    seed = scenario.seed if seed is None else seed
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed = {seed!r} must be a whole number >= 0")
+    if driver not in DRIVERS:
+        raise InputError(f"driver = {driver!r} must be one of {', '.join(DRIVERS)}")
+    if out is None and charts:
+        out = default_run_dir(scenario, seed)
+    if out is not None:
+        check_target(out, KIND, overwrite=overwrite)  # refuse before spending the run's time
+    result = run_scenario(scenario, seed=seed, paired=paired, driver=driver, progress=progress)
+    if out is not None:
+        result.out = write_results(result, out, figures=figures, overwrite=overwrite,
+                                   charts=charts)
+    return result
 
 
-def default_out_dir(scenario: Scenario, seed: int) -> Path:
-    """``results/<scenario>-seed<seed>-<UTC time>``."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return Path("results") / f"{scenario.name}-seed{seed}-{stamp}"
+def __getattr__(name: str):
+    """Names that moved to :mod:`spiral.experiments.runs.results` (PEP 562)."""
+    if name in _MOVED:
+        from spiral.experiments.runs import results
+
+        return getattr(results, _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

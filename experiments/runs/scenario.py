@@ -23,13 +23,12 @@ Errors name the file, the line and the field.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from spiral.experiments.common.tomlfile import key_location, read_toml
 from spiral.model.errors import InputError
 from spiral.model.initial import ScriptedListing
 from spiral.model.params import ParameterError, Params, validate_value
@@ -86,19 +85,6 @@ def available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scenario_dir().glob("*.toml"))}
 
 
-def key_location(origin: Path, text: str, key: str) -> str:
-    """Where a TOML text sets ``key``, for error messages.
-
-    Returns ``FILE:LINE`` of the first line that sets it (``key = ...``, or a ``[table.key]``
-    header), or just ``FILE`` if none does.
-    """
-    pattern = re.compile(rf"^\s*(\[\s*[\w.-]*\.)?\"?{re.escape(key)}\"?\s*(=|\])")
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return f"{origin}:{lineno}"
-    return str(origin)
-
-
 def validated_table(table: Any, *, section: str, origin: Path, text: str,
                     error: type[InputError] | None = None) -> dict[str, Any]:
     """Validate a TOML table of parameter values (``[counterfactual]``, a sweep's ``[fixed]``).
@@ -124,8 +110,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a bundled scenario by name, or a scenario file by path.
 
     Raises:
-        ScenarioError: Unknown name, missing file, TOML syntax error, unknown key, invalid
-            parameter or listing.
+        ScenarioError: Unknown name, missing file, a file that is not UTF-8, TOML syntax
+            error (``FILE:LINE``, see :func:`~spiral.experiments.common.tomlfile.read_toml`),
+            unknown key, invalid parameter or listing.
     """
     text_arg = str(name_or_path)
     path = Path(text_arg)
@@ -135,13 +122,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raise ScenarioError(f"unknown scenario {text_arg!r}; available: "
                                 f"{', '.join(bundled)} (or give a path to a .toml file)")
         path = bundled[text_arg]
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    data, text = read_toml(path, error=ScenarioError)
     return scenario_from_dict(data, path=path, text=text)
 
 

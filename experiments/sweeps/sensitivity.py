@@ -6,9 +6,13 @@ runs the Sobol (Saltelli) design and the Morris design over those ranges as ordi
 the same way), averages each design point's replicates, and analyses the chosen measures with
 SALib::
 
+    OUT/manifest.json        kind "sensitivity", options, versions, the files written
     OUT/sobol_indices.csv    measure, parameter, S1, S1_conf, ST, ST_conf (95% intervals)
     OUT/morris_indices.csv   measure, parameter, mu, mu_star, mu_star_conf, sigma
     OUT/sensitivity_sobol.png/.svg, OUT/sensitivity_morris.png/.svg   bar charts
+
+A non-empty ``--out`` must be a previous analysis (its ``manifest.json``): ``--resume``
+continues it, ``--overwrite`` replaces the files it wrote (and keeps any others).
 
 Options in the sweep file::
 
@@ -25,11 +29,26 @@ the other points, because Sobol estimators need every point; the count is in ``f
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 
-from spiral.experiments.sweeps.sweep import SweepError, SweepSpec, load_sweep, run_sweep
+from spiral.experiments.common.manifest import base_manifest
+from spiral.experiments.common.outputs import (
+    default_out_dir,
+    prepare_in_place,
+    recorded_files,
+    remove_recorded,
+)
+from spiral.experiments.sweeps.spec import SweepError, SweepSpec, load_sweep
+from spiral.experiments.sweeps.store import sweep_files, write_atomic, write_frame_atomic
+from spiral.experiments.sweeps.sweep import run_sweep
+from spiral.model.errors import InputError
+
+KIND = "sensitivity"
+MANIFEST = "manifest.json"
 
 METHODS = ("sobol", "morris")
 SENSITIVITY_KEYS = ("measures", "methods", "sobol_samples", "morris_trajectories")
@@ -160,19 +179,24 @@ def morris_indices(spec: SweepSpec, points: list[dict], means, measures: list[st
                                        "sigma", "points", "filled"])
 
 
-def bar_chart(table, stem: Path, *, bars: tuple[tuple[str, str, str], ...], title: str) -> None:
-    """One panel per measure: a bar per parameter and index, with its 95% interval."""
-    import matplotlib
+def bar_chart(table, stem: Path, *, bars: tuple[tuple[str, str, str], ...],
+              title: str) -> list[Path]:
+    """One panel per measure: a bar per parameter and index, with its 95% interval.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no global backend) and saved as
+    PNG and SVG, each written under a temporary name and renamed.
+
+    Returns:
+        The files written (none if the table is empty).
+    """
     import numpy as np
+    from matplotlib.figure import Figure
 
     measures = list(dict.fromkeys(table["measure"]))
     if not measures:
-        return
-    fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 3.8),
-                             squeeze=False, constrained_layout=True)
+        return []
+    fig = Figure(figsize=(4.2 * len(measures), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(measures), squeeze=False)
     colours = ("#0072B2", "#D55E00", "#009E73")
     for ax, measure in zip(axes[0], measures, strict=True):
         part = table[table["measure"] == measure]
@@ -188,37 +212,64 @@ def bar_chart(table, stem: Path, *, bars: tuple[tuple[str, str, str], ...], titl
     axes[0][0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title, fontsize=11)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(stem.with_suffix(".png"), dpi=150)
-    fig.savefig(stem.with_suffix(".svg"))
-    plt.close(fig)
+    written = []
+    for suffix, options in ((".png", {"dpi": 150}), (".svg", {})):
+        path = stem.with_suffix(suffix)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        fig.savefig(tmp, format=suffix[1:], **options)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
 
 
 def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
                     workers: int = 1, scheduler: str | None = None, resume: bool = False,
-                    progress: bool = True, methods: list[str] | None = None
-                    ) -> tuple[Path, dict]:
+                    overwrite: bool = False, progress: bool = True,
+                    methods: list[str] | None = None) -> tuple[Path, dict]:
     """Run the sweeps a sensitivity analysis needs and compute the indices.
+
+    Args:
+        spec: A sweep (or the path of a sweep file) whose parameters are ranges.
+        out: Output folder (default ``results/sensitivity-<name>-<UTC time>``).
+        workers: Local worker processes.
+        scheduler: Address of a Dask scheduler.
+        resume: Continue a previous analysis in ``out``.
+        overwrite: Replace a previous analysis in ``out`` (only the files it wrote).
+        progress: Show progress bars.
+        methods: ``sobol`` and/or ``morris`` (default: the file's, else both).
 
     Returns:
         The output folder and ``{"sobol": DataFrame, "morris": DataFrame}`` for the methods
         run.
+
+    Raises:
+        SweepError: Bad options, or an ``out`` that is not empty and not a previous analysis
+            (or one, without ``resume`` or ``overwrite``).
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     options = sensitivity_options(spec)
     methods = methods or options["methods"]
-    if out is None:
-        from datetime import UTC, datetime
-
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        out = Path("results") / f"sensitivity-{spec.name}-{stamp}"
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise SweepError(f"--out {out} is not empty: use --resume to continue the analysis "
-                         "there, or choose another --out")
+    out = Path(out) if out is not None else default_out_dir("sensitivity", spec.name)
     designs = {method: design_for(spec, method, options) for method in methods}
     for design in designs.values():
         design.points()  # a bad design fails here, before any run
+    try:
+        mode, previous = prepare_in_place(out, KIND, manifest_name=MANIFEST, resume=resume,
+                                          overwrite=overwrite,
+                                          what="sensitivity analysis")
+    except InputError as exc:
+        raise exc if isinstance(exc, SweepError) else SweepError(str(exc)) from None
+    if mode == "overwrite":
+        ours = written_files(out, previous)
+        _refuse_foreign_files_in_sweeps(out, previous, set(ours))
+        remove_recorded(out, ours)
+    sweeps = sorted({*(previous or {}).get("sweeps", []), *methods}) if mode == "resume" \
+        else sorted(methods)
+    manifest = base_manifest(KIND, name=spec.name, sweep_file=str(spec.path) if spec.path
+                             else None, options=options, methods=list(methods), sweeps=sweeps,
+                             complete=False)
+    _write_manifest(out, manifest)
     results = {}
     for method, design in designs.items():
         sweep = run_sweep(design, out / method, workers=workers, scheduler=scheduler,
@@ -232,10 +283,45 @@ def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None,
             table = morris_indices(design, design.points(), means, options["measures"])
             bars = (("mu_star", "mu_star_conf", "mu* (mean |effect|)"),)
             title = f"Morris screening, {spec.name} (95% intervals)"
-        table.to_csv(out / f"{method}_indices.csv", index=False)
+        write_frame_atomic(table, out / f"{method}_indices.csv")
         bar_chart(table, out / f"sensitivity_{method}", bars=bars, title=title)
         results[method] = table
+    _write_manifest(out, {**manifest, "complete": True})
     return out, results
+
+
+def written_files(out: Path, manifest: dict | None) -> list[str]:
+    """Every file a previous analysis in ``out`` wrote: its own and its sweeps'."""
+    manifest = manifest or {}
+    files = recorded_files(manifest)
+    for name in manifest.get("sweeps", []):
+        if isinstance(name, str) and name in METHODS:
+            files += [f"{name}/{f}" for f in sweep_files(out / name)]
+    return sorted(set(files))
+
+
+def _refuse_foreign_files_in_sweeps(out: Path, manifest: dict, ours: set[str]) -> None:
+    """Refuse to rerun a sweep in a folder that holds files the analysis did not write."""
+    for name in manifest.get("sweeps", []):
+        folder = out / str(name)
+        if str(name) not in METHODS or not folder.is_dir():
+            continue
+        foreign = sorted(p.relative_to(out).as_posix() for p in folder.rglob("*")
+                         if p.is_file() and p.relative_to(out).as_posix() not in ours)
+        if foreign:
+            raise SweepError(f"--out {out}: --overwrite would rerun the {name} sweep next to "
+                             f"{foreign[0]}, which the previous analysis did not write; move "
+                             "it away first (nothing was changed)")
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    """Write the manifest with the list of files written so far."""
+    own = [MANIFEST, *(f"{m}_indices.csv" for m in METHODS),
+           *(f"sensitivity_{m}{s}" for m in METHODS for s in (".png", ".svg"))]
+    files = [f for f in own if (out / f).is_file() or f == MANIFEST]
+    files += [f"{m}/{f}" for m in manifest.get("sweeps", []) for f in sweep_files(out / m)]
+    write_atomic(out / MANIFEST, json.dumps({**manifest, "files": files}, indent=2,
+                                            default=str) + "\n")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -250,6 +336,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted analysis in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a previous analysis in --out (only the files it wrote; "
+                        "files you added there are kept)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -259,7 +348,8 @@ def main(args) -> int:
     methods = {None: None, "both": list(METHODS)}.get(args.method, [args.method])
     out, results = run_sensitivity(spec, args.out, workers=args.workers,
                                    scheduler=args.scheduler, resume=args.resume,
-                                   progress=not args.quiet, methods=methods)
+                                   overwrite=args.overwrite, progress=not args.quiet,
+                                   methods=methods)
     for method, table in results.items():
         print(f"\n{method} indices (with 95% interval half-widths):")
         if table.empty:

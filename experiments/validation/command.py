@@ -5,7 +5,9 @@ network models, runs them, and prints a table of model against literature (case,
 value, model value, tolerance, pass/fail). It writes the table (``checks.csv``,
 ``checks.md``), the data (``watts.csv``, ``gross.csv``), the figures (``figures/
 cascade_window.png/.svg``, ``figures/prevalence.png/.svg``) and a ``manifest.json`` to the
-output folder. The exit status is 1 if any check fails.
+output folder, under a temporary name renamed when complete. A non-empty ``--out`` is refused
+unless it holds a previous validation and ``--overwrite`` is given (then only the files that
+validation wrote are replaced). The exit status is 1 if any check fails.
 
 ``--quick`` (the default) runs reduced sizes in a few minutes; ``--full`` runs the papers'
 sizes (Watts: n = 10,000 and 1,000 realisations per point; Gross: N = 10,000) and takes hours.
@@ -13,11 +15,11 @@ sizes (Watts: n = 10,000 and 1,000 realisations per point; Gross: N = 10,000) an
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+KIND = "validation"
 
 
 def configure(parser) -> None:
@@ -30,22 +32,25 @@ def configure(parser) -> None:
     parser.set_defaults(plan="quick")
     parser.add_argument("--out", type=Path,
                         help="output folder (default: results/validate-<plan>-<UTC time>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a previous validation in --out (only the files it wrote)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
 
 
 def main(args) -> int:
     """Run the validation; print the table; return 0 if every check passed, else 1."""
+    from spiral.experiments.common.outputs import check_target, default_out_dir
     from spiral.experiments.validation.checks import PLANS, run_all
 
     plan = PLANS[args.plan]
-    out = args.out or Path("results") / (
-        f"validate-{plan.name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}")
+    out = args.out or default_out_dir("validate", plan.name)
+    check_target(out, KIND, overwrite=args.overwrite)  # before the long runs
     print(f"spiral validate: {plan.name} (Watts n={plan.watts_n:,} x "
           f"{plan.watts_realisations} realisations; Gross N={plan.gross_n:,})", file=sys.stderr)
     t0 = time.perf_counter()
     results = run_all(plan, progress=lambda text: print(f"  {text}", file=sys.stderr))
     results.timings["total_s"] = time.perf_counter() - t0
-    write_outputs(results, out, figures=not args.no_figures)
+    write_outputs(results, out, figures=not args.no_figures, overwrite=args.overwrite)
     print(markdown_table(results.checks))
     failed = [c for c in results.checks if not c.passed]
     print(f"\n{len(results.checks) - len(failed)} of {len(results.checks)} checks passed in "
@@ -64,32 +69,41 @@ def markdown_table(checks) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(results, out: Path, *, figures: bool = True) -> Path:
-    """Write the table, the data, the figures and the manifest to ``out``."""
+def write_outputs(results, out: Path, *, figures: bool = True, overwrite: bool = False) -> Path:
+    """Write the table, the data, the figures and the manifest to ``out`` (all or nothing).
+
+    Raises:
+        InputError: ``out`` is not empty and not a previous validation, or is one and
+            ``overwrite`` is not set, or cannot be written.
+    """
     import pandas as pd
-    from spiral.experiments.runs.runner import git_commit, package_versions
+    from spiral.experiments.common.manifest import base_manifest
+    from spiral.experiments.common.outputs import OneShotOutput
 
-    out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame([c.as_row() for c in results.checks]).to_csv(out / "checks.csv", index=False)
-    (out / "checks.md").write_text(markdown_table(results.checks) + "\n")
-    watts = watts_frame(results.watts)
-    gross = gross_frame(results.gross)
-    watts.to_csv(out / "watts.csv", index=False)
-    gross.to_csv(out / "gross.csv", index=False)
-    if figures:
-        from spiral.experiments.validation.figures import cascade_window_figure, prevalence_figure
+    with OneShotOutput(out, KIND, overwrite=overwrite) as folder:
+        tmp = folder.path
+        pd.DataFrame([c.as_row() for c in results.checks]).to_csv(tmp / "checks.csv",
+                                                                   index=False)
+        (tmp / "checks.md").write_text(markdown_table(results.checks) + "\n")
+        watts = watts_frame(results.watts)
+        gross = gross_frame(results.gross)
+        watts.to_csv(tmp / "watts.csv", index=False)
+        gross.to_csv(tmp / "gross.csv", index=False)
+        if figures:
+            from spiral.experiments.validation.figures import (
+                cascade_window_figure,
+                prevalence_figure,
+            )
 
-        cascade_window_figure(watts, out / "figures" / "cascade_window")
-        prevalence_figure(gross, out / "figures" / "prevalence")
-    manifest = {"format_version": 1, "command": sys.argv, "plan": results.plan.name,
-                "plan_sizes": {k: (v if not isinstance(v, dict) else
-                                   {str(a): list(b) for a, b in v.items()})
-                               for k, v in vars(results.plan).items()},
-                "passed": results.passed, "versions": package_versions(),
-                "git_commit": git_commit(),
-                "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-                "timings_s": {k: round(v, 2) for k, v in results.timings.items()}}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            cascade_window_figure(watts, tmp / "figures" / "cascade_window")
+            prevalence_figure(gross, tmp / "figures" / "prevalence")
+        folder.write_manifest(base_manifest(
+            KIND, plan=results.plan.name,
+            plan_sizes={k: (v if not isinstance(v, dict) else
+                            {str(a): list(b) for a, b in v.items()})
+                        for k, v in vars(results.plan).items()},
+            passed=results.passed,
+            timings_s={k: round(v, 2) for k, v in results.timings.items()}))
     return out
 
 

@@ -2,6 +2,8 @@
 
 Each figure is written as PNG and SVG, with the numbers behind it as CSV next to it. The
 figures read the tidy tables of :mod:`spiral.experiments.validation.command`, never the engine.
+They are drawn on :class:`matplotlib.figure.Figure` objects: no pyplot, no global backend,
+the user's figures and settings are left alone.
 """
 
 from __future__ import annotations
@@ -20,14 +22,12 @@ def _save(fig, stem: Path, frame) -> None:
 
 def cascade_window_figure(watts, stem: Path) -> None:
     """Frequency and mean size of global cascades against z, with the analytic curves."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from spiral.experiments.validation import theory
 
     phis = sorted(watts["phi"].unique(), reverse=True)
-    fig, axes = plt.subplots(1, len(phis), figsize=(5.5 * len(phis), 4), squeeze=False)
+    fig = Figure(figsize=(5.5 * len(phis), 4))
+    axes = fig.subplots(1, len(phis), squeeze=False)
     for ax, phi in zip(axes[0], phis, strict=True):
         data = watts[watts["phi"] == phi].sort_values("mean_degree")
         z_max = float(data["mean_degree"].max())
@@ -51,20 +51,17 @@ def cascade_window_figure(watts, stem: Path) -> None:
     axes[0][0].set_ylabel("share")
     axes[0][0].legend(fontsize=7, loc="center right")
     _save(fig, stem, watts)
-    plt.close(fig)
 
 
 def prevalence_figure(gross, stem: Path) -> None:
     """Final prevalence against p for low and high starts, with the pair approximation."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import matplotlib.ticker
+    from matplotlib.figure import Figure
     from spiral.experiments.validation import theory
 
     rates = sorted(gross["rewiring"].unique())
-    fig, axes = plt.subplots(1, len(rates), figsize=(4.8 * len(rates), 4), squeeze=False)
+    fig = Figure(figsize=(4.8 * len(rates), 4))
+    axes = fig.subplots(1, len(rates), squeeze=False)
     for ax, w in zip(axes[0], rates, strict=True):
         data = gross[gross["rewiring"] == w]
         fade = float(data["fade"].iloc[0])
@@ -90,4 +87,3 @@ def prevalence_figure(gross, stem: Path) -> None:
     axes[0][0].set_ylabel("stigmatised share at the end")
     axes[0][0].legend(fontsize=7, loc="upper left")
     _save(fig, stem, gross)
-    plt.close(fig)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from spiral.experiments.charts import book as charts, data as charts_data
+from spiral.experiments.charts import book as charts
+from spiral.experiments.charts import data as charts_data
 from spiral.experiments.cli import main as cli_main
 from spiral.experiments.runs.runner import run_scenario, write_results
 from spiral.experiments.runs.scenario import load_scenario
@@ -117,6 +119,21 @@ def test_ego_network_rebuilt_from_ties_and_events(run_dir):
     assert len(ties) < len(tables["initial_ties"])  # ties were cut
 
 
+def test_ties_at_applies_each_phase_removals_before_additions():
+    initial = pd.DataFrame({"u": [0, 1, 2], "v": [1, 2, 3]})
+    events = pd.DataFrame([(1, "cut", 0, 1), (1, "rewire", 0, 2), (1, "listing", 1, -1),
+                           (2, "reconnect", 1, 0),
+                           (3, "lapse", 2, 3), (3, "closure", 3, 1),
+                           (4, "cut", 0, 1), (4, "reconnect", 0, 1)],
+                          columns=["tick", "event", "citizen", "other"])
+    assert charts_data.ties_at(initial, events, 0) == {(0, 1), (1, 2), (2, 3)}
+    assert charts_data.ties_at(initial, events, 1) == {(1, 2), (2, 3), (0, 2)}
+    assert charts_data.ties_at(initial, events, 2) == {(0, 1), (1, 2), (2, 3), (0, 2)}
+    assert charts_data.ties_at(initial, events, 3) == {(0, 1), (1, 2), (0, 2), (1, 3)}
+    # cut by unfriending, then restored later in the same month
+    assert charts_data.ties_at(initial, events, 4) == charts_data.ties_at(initial, events, 3)
+
+
 def test_who_drops_you_csv_counts_kept_ties(book, run_dir):
     plotted = pd.read_csv(book.out / "who-drops-you.csv")
     tables = charts_data.read_run(run_dir)
@@ -182,3 +199,32 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     assert cli_main(["charts", str(tmp_path), "--format", "png,gif"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "png, svg, pdf" in err[1]
+
+
+def _documented_csv_columns() -> dict[str, dict[str, set[str]]]:
+    """The table "What each CSV holds" of docs/charts.md: file -> kind -> column names."""
+    docs = Path(__file__).resolve().parents[3] / "docs" / "charts.md"
+    table = {}
+    for line in docs.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not re.fullmatch(r"`[a-z-]+\.csv`", cells[0]):
+            continue
+        kinds = {}
+        for kind, cell in zip(("identifiers", "plotted", "context"), cells[1:], strict=True):
+            # a column is named in backticks at the start of the cell or after a comma or
+            # semicolon; backticked words in brackets are a column's values
+            cell = re.sub(r"\([^)]*\)", "", cell)
+            kinds[kind] = set(re.findall(r"(?:^|[,;] )`([a-z_A-Z0-9]+)`", cell))
+        table[cells[0].strip("`")] = kinds
+    return table
+
+
+def test_csv_columns_are_those_documented(book):
+    documented = _documented_csv_columns()
+    assert set(documented) == {f"{c}.csv" for c in CHART_IDS}
+    for name, kinds in documented.items():
+        header = list(pd.read_csv(book.out / name, nrows=0).columns)
+        named = [c for cols in kinds.values() for c in cols]
+        assert len(named) == len(set(named)), name  # each column of one kind only
+        assert set(header) == set(named), name
+        assert len(header) == len(set(header)), name

@@ -5,11 +5,9 @@ from __future__ import annotations
 import math
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-from spiral.experiments.measures import headline as measures
+from spiral.experiments import measures
 from spiral.experiments.runs.runner import simulate
 from spiral.model.initial import ScriptedListing
 from spiral.model.params import Params
@@ -92,17 +90,38 @@ def test_scar_of_wrongful_listings_has_prefix_and_keys_without_episodes(listed):
     assert set(empty) == set(measures.scar(listed, prefix="wrongful_"))
 
 
-def test_spiral_trajectory(listed, listed_cf):
-    table = measures.spiral_trajectory(listed, listed_cf, max_months=3)
-    fb = table[table["variant"] == "feedback"].set_index("months_since_listing")
-    assert list(fb.index) == [-1, 0, 1, 2, 3]
-    assert fb.loc[-1, "score_change"] == 0
-    assert fb.loc[1, "score_change"] == pytest.approx(-157.5)
-    assert fb.loc[1, "contacts"] == pytest.approx(2.0)
-    half = stats.t.ppf(0.975, 1) * np.std([-160, -155], ddof=1) / math.sqrt(2)
-    assert fb.loc[1, "score_change_ci_high"] == pytest.approx(-157.5 + half)
-    cf = table[table["variant"] == "counterfactual"].set_index("months_since_listing")
-    assert cf.loc[1, "score_change"] == pytest.approx(-150.0)
+def test_percentiles_since_listing(listed, listed_cf):
+    table = measures.percentiles_since_listing(
+        {"feedback": listed, "counterfactual": listed_cf},
+        metrics=("score", "score_change", "contacts"), max_months=3, min_episodes=1)
+    assert list(table["variant"].unique()) == ["counterfactual", "feedback"]
+    fb = table[table["variant"] == "feedback"].set_index(["metric", "months_since_listing"])
+    assert list(fb.loc["score_change"].index) == [-1, 0, 1, 2, 3]
+    assert (fb.loc["score_change", "median"].loc[-1]) == 0
+    # month 1: A 700 -> 540 (-160), B 600 -> 445 (-155); contacts 3 and 1
+    month1 = fb.xs(1, level="months_since_listing")
+    assert month1.loc["score_change", "median"] == pytest.approx(-157.5)
+    assert month1.loc["score_change", "p05"] == pytest.approx(-160 + 0.05 * 5)
+    assert month1.loc["score", "median"] == pytest.approx(492.5)
+    assert month1.loc["contacts", "p25"] == pytest.approx(1.5)
+    assert (month1["episodes"] == 2).all()
+    cf = table[(table["variant"] == "counterfactual") & (table["metric"] == "score_change")]
+    assert cf.set_index("months_since_listing").loc[1, "median"] == pytest.approx(-150.0)
+
+
+def test_percentiles_since_listing_keeps_months_reached_by_enough_episodes(listed):
+    # A's rows run to month 8 after its listing, B's to month 7
+    both = measures.percentiles_since_listing(listed, max_months=10, min_episodes=2)
+    assert both["months_since_listing"].max() == 7
+    one = measures.percentiles_since_listing(listed, max_months=10, min_episodes=1)
+    assert one["months_since_listing"].max() == 8
+    assert set(both["variant"]) == {"feedback"}  # no variant column: one variant
+    assert measures.percentiles_since_listing(listed).empty  # two episodes < 5
+    assert list(measures.percentiles_since_listing(listed).columns) == [
+        "variant", "months_since_listing", "metric", "episodes", "p05", "p25", "median", "p75",
+        "p95"]
+    with pytest.raises(ValueError, match="unknown metric"):
+        measures.percentiles_since_listing(listed, metrics=("scores",))
 
 
 CITIZEN_COLUMNS = ["citizen", "initial_score", "final_score", "initial_contacts",

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from spiral.experiments import cli
 from spiral.experiments.sweeps import sensitivity
-from spiral.experiments.sweeps.sweep import SweepError, load_sweep
+from spiral.experiments.sweeps.spec import SweepError, load_sweep
 
-SMALL = Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / \
+SMALL = Path(__file__).resolve().parents[3] / "experiments" / "sweeps" / \
     "sobol-amplification-small.toml"
 
 

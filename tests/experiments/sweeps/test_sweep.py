@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 from spiral.experiments import cli
-from spiral.experiments.sweeps.sweep import SweepError, load_sweep, run_sweep
+from spiral.experiments.sweeps.spec import SweepError, load_sweep
+from spiral.experiments.sweeps.sweep import run_sweep
 from spiral.model.engine import ArrayEngine
 from spiral.model.streams import run_seed
 
@@ -40,7 +41,7 @@ fear_mean = { low = 0.2, high = 0.8, steps = 2 }
 network_weight = { values = [0.0, 0.5] }
 """
 
-SWEEPS = Path(__file__).resolve().parents[1] / "experiments" / "sweeps"
+SWEEPS = Path(__file__).resolve().parents[3] / "experiments" / "sweeps"
 
 
 def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
