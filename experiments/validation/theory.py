@@ -16,20 +16,26 @@ and the size of a global cascade follows from the threshold model's tree recursi
 Gross, Dommar D'Lima & Blasius (2006), "Epidemic dynamics on an adaptive network", PRL
 96:208701: their pair approximation of SIS dynamics (infection p per S-I tie, recovery r,
 rewiring w of S-I ties by the susceptible end) gives the invasion threshold
-``p_inv = (r + w) / <k>`` and, for ``w > r``, a persistence threshold ``p_per < p_inv``:
-between the two the disease-free and the endemic state are both stable (bistability).
+``p_inv = (r + w) / <k>`` and, for ``w > r (<k> + 1) / (<k> - 1)``, a persistence threshold
+``p_per < p_inv``: between the two the disease-free and the endemic state are both stable
+(bistability). The steady states solve ``(w - p) s^2 - p (<k> - 1) s + r = 0`` for the
+susceptible share ``s``; the derivation is in docs/ODD.md, section 8.
 
 Example:
-    >>> round(invasion_threshold(spread_fade=0.002, rewiring=0.0, mean_degree=20), 6)
+    >>> round(invasion_threshold(fade=0.002, rewiring=0.0, mean_degree=20), 6)
     0.0001
+    >>> saddle, stable = endemic_branches(0.00505, fade=0.002, rewiring=0.2, mean_degree=20)
+    >>> round(saddle, 3), round(stable, 3)
+    (0.53, 0.978)
     >>> low, high = cascade_window(0.18)
-    >>> 1.0 < low < 1.1 < 6.0 < high < 8.0
+    >>> 1.0 < low < 1.1 and 5.5 < high < 6.0
     True
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
@@ -132,59 +138,206 @@ def cascade_size(z: float, phi: float, *, seed_share: float = 1e-7) -> float:
 
 
 # --- Gross, Dommar D'Lima & Blasius (2006) ----------------------------------------------------
+#
+# State of the pair approximation: the infected (stigmatised) share i and the numbers of
+# I-I, S-I and S-S ties per citizen, l_II + l_SI + l_SS = <k> / 2. The derivation is in
+# docs/ODD.md, section 8.
+
+STATE = ("i", "l_II", "l_SI", "l_SS")
 
 
-def invasion_threshold(*, spread_fade: float, rewiring: float, mean_degree: float) -> float:
-    """Pair-approximation invasion threshold ``p_inv = (r + w) / <k>``.
+def moment_equations(state, *, spread: float, fade: float, rewiring: float) -> np.ndarray:
+    """Time derivatives of ``(i, l_II, l_SI, l_SS)`` under the pair approximation.
+
+    With ``s = 1 - i``, an S citizen has on average ``l_SI / s`` infected and ``2 l_SS / s``
+    susceptible friends (the closure: triples ``l_abc = l_ab l_bc / b``, where an S-S tie has
+    two S ends), so::
+
+        di/dt    = p l_SI - r i
+        dl_II/dt = p l_SI (1 + l_SI / s) - 2 r l_II
+        dl_SS/dt = (r + w) l_SI - 2 p l_SI l_SS / s
+        dl_SI/dt = -(dl_II/dt + dl_SS/dt)          (rewiring conserves ties)
 
     Args:
-        spread_fade: Recovery (stigma fade) rate r.
-        rewiring: Rewiring rate w of S-I ties.
-        mean_degree: Mean degree <k> (conserved by rewiring).
+        state: ``(i, l_II, l_SI, l_SS)`` (an array of four; extra trailing axes allowed).
+        spread: Infection rate p per S-I tie.
+        fade: Recovery rate r.
+        rewiring: Rewiring rate w per S-I tie (by the S end, to a random S citizen).
     """
-    return (spread_fade + rewiring) / mean_degree
+    i, l_ii, l_si, l_ss = np.asarray(state, dtype=float)
+    s = 1.0 - i
+    p, r, w = spread, fade, rewiring
+    d_i = p * l_si - r * i
+    d_ii = p * l_si * (1.0 + l_si / s) - 2.0 * r * l_ii
+    d_ss = (r + w) * l_si - 2.0 * p * l_si * l_ss / s
+    return np.array([d_i, d_ii, -(d_ii + d_ss), d_ss])
+
+
+def random_start(start_share: float, mean_degree: float) -> np.ndarray:
+    """``(i, l_II, l_SI, l_SS)`` of a random network with a random share ``i0`` infected."""
+    i0, k = start_share, mean_degree
+    return np.array([i0, k / 2 * i0 * i0, k * i0 * (1 - i0), k / 2 * (1 - i0) ** 2])
+
+
+def steady_links(prevalence, *, spread: float, fade: float, rewiring: float):
+    """Tie densities ``(l_II, l_SI, l_SS)`` of a steady state with this prevalence.
+
+    From the moment equations with zero derivatives:
+    ``l_SI = r i / p``, ``l_II = (i / 2)(1 + r i / (p s))``, ``l_SS = (r + w) s / (2 p)``.
+    """
+    i = np.asarray(prevalence, dtype=float)
+    s = 1.0 - i
+    p, r, w = spread, fade, rewiring
+    return (i / 2 * (1 + r * i / (p * s)), r * i / p, (r + w) * s / (2 * p))
 
 
 def endemic_spread(prevalence, *, fade: float, rewiring: float, mean_degree: float):
-    """Spread rate p at which the pair approximation has an endemic state of this prevalence.
+    """Spread rate p at which the pair approximation has a steady state of this prevalence.
 
-    From the steady state of Gross et al.'s equations (``l_SI = r i / p``,
-    ``l_SS = (r + w) s / (2p)``, ``l_II = (r i / 2)(r i / (p s) + 1)``, links conserved):
-    ``p = [(r + w)(1 - i) + 2 r i + r^2 i^2 / (1 - i)] / (<k> - r i)``.
+    Adding the steady tie densities (:func:`steady_links`) and requiring
+    ``l_II + l_SI + l_SS = <k> / 2`` gives
+    ``p = [(r + w)(1 - i) + 2 r i + r i^2 / (1 - i)] / (<k> - i)``, which simplifies to
+    ``p = [r + w (1 - i)^2] / [(1 - i)(<k> - i)]``.
     """
     i = np.asarray(prevalence, dtype=float)
     r, w, k = fade, rewiring, mean_degree
-    return ((r + w) * (1 - i) + 2 * r * i + r * r * i * i / (1 - i)) / (k - r * i)
+    return (r + w * (1 - i) ** 2) / ((1 - i) * (k - i))
+
+
+def invasion_threshold(*, fade: float | None = None, rewiring: float, mean_degree: float,
+                       spread_fade: float | None = None) -> float:
+    """Pair-approximation invasion threshold ``p_inv = (r + w) / <k>``.
+
+    The disease-free state loses stability there (the steady state at ``i -> 0``).
+
+    Args:
+        fade: Recovery (stigma fade) rate r.
+        rewiring: Rewiring rate w of S-I ties.
+        mean_degree: Mean degree <k> (conserved by rewiring).
+        spread_fade: Older name of ``fade`` (accepted for existing callers).
+    """
+    r = fade if fade is not None else spread_fade
+    if r is None:
+        raise TypeError("invasion_threshold() needs fade=")
+    return (r + rewiring) / mean_degree
+
+
+def _fold(fade: float, rewiring: float, mean_degree: float) -> tuple[float, float]:
+    """Spread rate and susceptible share at the saddle-node of the endemic branch.
+
+    The steady states solve ``(w - p) s^2 - p (<k> - 1) s + r = 0``; two coincide where the
+    discriminant ``p^2 (<k> - 1)^2 - 4 r (w - p)`` vanishes.
+    """
+    r, w, m = fade, rewiring, mean_degree - 1.0
+    p_fold = 2.0 * (math.sqrt(r * r + r * w * m * m) - r) / (m * m)
+    s_fold = p_fold * m / (2.0 * (w - p_fold)) if w > p_fold else math.inf
+    return p_fold, s_fold
 
 
 def persistence_threshold(*, fade: float, rewiring: float, mean_degree: float) -> float:
-    """Lowest p at which an endemic state exists (saddle-node of the pair approximation)."""
-    i = np.linspace(0.0, 1.0, 200_001)[:-1]
-    return float(np.min(endemic_spread(i, fade=fade, rewiring=rewiring,
-                                       mean_degree=mean_degree)))
+    """Lowest spread rate at which an endemic state exists.
+
+    Where the endemic branch bends back (``w > r (<k> + 1) / (<k> - 1)``) this is its
+    saddle-node, ``p_per = 2 [sqrt(r^2 + r w (<k> - 1)^2) - r] / (<k> - 1)^2``, below the
+    invasion threshold (bistability between the two); otherwise it is the invasion threshold.
+    """
+    p_inv = invasion_threshold(fade=fade, rewiring=rewiring, mean_degree=mean_degree)
+    p_fold, s_fold = _fold(fade, rewiring, mean_degree)
+    return p_fold if s_fold < 1.0 else p_inv
 
 
 def endemic_branches(spread: float, *, fade: float, rewiring: float, mean_degree: float
                      ) -> tuple[float | None, float | None]:
-    """Unstable (threshold) and stable endemic prevalence at spread rate p, if they exist.
+    """Saddle and stable endemic prevalence at spread rate p (None where absent).
 
-    The branch where ``p(i)`` decreases is the unstable saddle separating the basins of the
-    disease-free and the endemic state; the branch where it increases is the stable endemic
-    state.
+    The steady states are the roots in ``0 < s < 1`` of
+    ``(w - p) s^2 - p (<k> - 1) s + r = 0`` (:func:`endemic_spread` solved for ``s = 1 - i``).
+    The root with fewer susceptibles is the stable endemic state; the other, present only
+    between the persistence and the invasion threshold, is the saddle separating its basin
+    from the disease-free state's (tests/experiments/validation check both against the
+    Jacobian of :func:`moment_equations` and against a numerical integration).
     """
-    i = np.linspace(0.0, 1.0, 200_001)[:-1]
-    p_of_i = endemic_spread(i, fade=fade, rewiring=rewiring, mean_degree=mean_degree)
-    crossing = np.flatnonzero(np.diff(np.sign(p_of_i - spread)) != 0)
-    unstable = stable = None
-    for c in crossing:
-        if p_of_i[c + 1] < p_of_i[c]:
-            unstable = float(i[c])
-        else:
-            stable = float(i[c])
-    return unstable, stable
+    r, w, p = fade, rewiring, spread
+    a, b = w - p, p * (mean_degree - 1.0)
+    disc = b * b - 4.0 * a * r
+    if disc < 0:
+        return None, None
+    root = math.sqrt(disc)
+    s_stable = 2.0 * r / (b + root)  # the smaller root for a > 0, the positive one for a <= 0
+    s_saddle = (b + root) / (2.0 * a) if a > 0 else math.inf
+    stable = 1.0 - s_stable if 0.0 < s_stable < 1.0 else None
+    saddle = 1.0 - s_saddle if (stable is not None and s_saddle < 1.0) else None
+    return saddle, stable
 
 
-# --- sampling tolerances -----------------------------------------------------------------------
+def jacobian_eigenvalues(prevalence: float, *, spread: float, fade: float, rewiring: float,
+                         mean_degree: float) -> np.ndarray:
+    """Eigenvalues of the moment equations at the steady state of this prevalence.
+
+    The Jacobian is taken in the independent variables ``(i, l_II, l_SS)`` (``l_SI`` follows
+    from the conserved number of ties), by central differences. All real parts negative:
+    stable; one positive: a saddle.
+    """
+    k = mean_degree
+    l_ii, _, l_ss = steady_links(prevalence, spread=spread, fade=fade, rewiring=rewiring)
+    x0 = np.array([float(prevalence), float(l_ii), float(l_ss)])
+
+    def rhs(x):
+        state = (x[0], x[1], k / 2 - x[1] - x[2], x[2])
+        d = moment_equations(state, spread=spread, fade=fade, rewiring=rewiring)
+        return np.array([d[0], d[1], d[3]])
+
+    jac = np.empty((3, 3))
+    for col in range(3):
+        h = 1e-6 * max(abs(x0[col]), 1e-3)
+        step = np.zeros(3)
+        step[col] = h
+        jac[:, col] = (rhs(x0 + step) - rhs(x0 - step)) / (2 * h)
+    return np.linalg.eigvals(jac)
+
+
+def relaxation_time(prevalence: float, *, spread: float, fade: float, rewiring: float,
+                    mean_degree: float) -> float:
+    """Slowest relaxation time ``1 / min |Re lambda|`` at a stable steady state."""
+    eig = jacobian_eigenvalues(prevalence, spread=spread, fade=fade, rewiring=rewiring,
+                               mean_degree=mean_degree)
+    return float(1.0 / np.min(np.abs(eig.real)))
+
+
+# --- comparison rows and sampling tolerances ---------------------------------------------------
+@dataclass
+class Check:
+    """One row of the comparison table of ``spiral validate``.
+
+    ``skipped`` gives the reason a check could not be made (it then counts as passed and
+    shows as ``skipped: reason``).
+    """
+
+    case: str
+    literature: str
+    model: str
+    tolerance: str
+    passed: bool
+    skipped: str = ""
+
+    def as_row(self) -> dict[str, str]:
+        """The row as strings, for CSV and Markdown."""
+        result = (f"skipped: {self.skipped}" if self.skipped else
+                  "pass" if self.passed else "FAIL")
+        return {"case": self.case, "literature": self.literature, "model": self.model,
+                "tolerance": self.tolerance, "result": result}
+
+
+def time_average_error(sd: float, span: float, correlation_time: float) -> float:
+    """Standard error of a time average of a stationary share.
+
+    A series of standard deviation ``sd`` whose correlations decay over
+    ``correlation_time`` holds about ``span / (2 correlation_time)`` independent values over
+    ``span`` (at least one).
+    """
+    independent = max(1.0, span / (2.0 * correlation_time))
+    return sd / math.sqrt(independent)
+
 
 
 def wilson_interval(successes: int, trials: int, *, z: float = 2.576) -> tuple[float, float]:
