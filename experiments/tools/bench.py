@@ -251,7 +251,8 @@ def measure_mesa(n: int, ticks: int, seed: int) -> dict:
 
 def measure_full_run(n: int, ticks: int, seed: int) -> dict:
     """``spiral run suining-scale``: network, both variants, measures, results written."""
-    from spiral.experiments.runs.runner import run_scenario, write_results
+    from spiral.experiments.runs.results import write_results
+    from spiral.experiments.runs.runner import run_scenario
     from spiral.experiments.runs.scenario import load_scenario
 
     scenario = load_scenario(SCENARIO).with_changes(n_citizens=n, ticks=ticks)
@@ -267,7 +268,8 @@ def measure_full_run(n: int, ticks: int, seed: int) -> dict:
 
 def sweep_throughput(*, runs: int, n: int, ticks: int, seed: int, workers: int = 2) -> dict:
     """Time ``runs`` sweep runs on ``workers`` processes and extrapolate to 1,000 runs."""
-    from spiral.experiments.sweeps.sweep import run_sweep, sweep_from_dict
+    from spiral.experiments.sweeps.spec import sweep_from_dict
+    from spiral.experiments.sweeps.sweep import run_sweep
 
     replicates = max(1, (runs + 1) // 2)
     spec = sweep_from_dict({
