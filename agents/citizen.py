@@ -116,10 +116,11 @@ class Citizen(FixedAgent):
                 term_months=p.term_months, compliance_rate=p.compliance_rate,
                 oversight_rate=p.oversight_rate):
             self.model.delist(self)
-        outcome = int(rules.court_outcome(u, listed=was_listed,
-                                          scripted=self.model.scripted_code(self.index), p=p))
+        scripted = self.model.scripted_code(self.index)
+        outcome = int(rules.court_outcome(u, listed=was_listed, scripted=scripted, p=p))
         if outcome != rules.NO_LISTING:
-            self.model.list_citizen(self, wrongful=outcome == rules.WRONGFUL)
+            self.model.list_citizen(self, wrongful=outcome == rules.WRONGFUL,
+                                    scripted=scripted != rules.NO_LISTING)
 
     # --- 3. hearing and stigma --------------------------------------------------------------
     def hear_news(self) -> None:

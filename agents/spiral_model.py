@@ -127,7 +127,8 @@ class SpiralModel(mesa.Model):
                 return rules.WRONGFUL if item.wrongful else rules.RIGHTFUL
         return rules.NO_LISTING
 
-    def list_citizen(self, citizen: Citizen | int, *, wrongful: bool = False) -> None:
+    def list_citizen(self, citizen: Citizen | int, *, wrongful: bool = False,
+                     scripted: bool = True) -> None:
         """Put a citizen on the blacklist.
 
         Called by the court during a month; called between months (the dashboard's button,
@@ -143,7 +144,8 @@ class SpiralModel(mesa.Model):
         friends = np.array(sorted(citizen.cell.connections), dtype=np.int64)
         self.recorder.listing(month, np.array([citizen.index]), np.array([wrongful]),
                               score_before=np.array([citizen.score]),
-                              degree_before=np.array([citizen.degree]), friends=friends)
+                              degree_before=np.array([citizen.degree]), friends=friends,
+                              scripted=scripted)
         citizen.listed = True
         citizen.wrongful = wrongful
         citizen.listed_since = month

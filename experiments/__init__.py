@@ -20,8 +20,8 @@ spiral.experiments`` stays light::
 
     from spiral.experiments import run, load_scenario, run_sweep, make_charts
 
-    result = run("zhima-spiral", seed=1, out="results/my-run", charts=True)
-    print(result.summary["score_loss_12m"])
+    runs = run("zhima-spiral", seed=1, replicates=3, out="results/my-run", charts=True)
+    print(runs.summary.query("measure == 'score_loss_12m'"))
 """
 
 from __future__ import annotations

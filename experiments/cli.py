@@ -1,38 +1,51 @@
 """The ``spiral`` command line.
 
-``spiral run``, ``spiral params`` and ``spiral scenarios`` live here. Other commands live in
-their own modules, each with ``configure(parser)`` and ``main(args) -> int``, and are listed
+``spiral params`` and ``spiral scenarios`` live here. Other commands (``spiral run`` in
+:mod:`spiral.experiments.runs.command`, sweeps, charts, ...) live in their own modules, each with ``configure(parser)`` and ``main(args) -> int``, and are listed
 in :data:`COMMANDS`; their heavy imports happen only when the command runs.
 
 Any :class:`~spiral.model.errors.InputError` (a bad parameter, scenario, network file or
-sweep file) ends the command with one line on stderr and exit status 2.
+sweep file), a usage error and a file-system fault (full disk, read-only file system,
+permission denied) end the command with one line on stderr and exit status 2. Output piped
+into a program that stops reading (``spiral params | head``) ends quietly with status 141
+(128 + SIGPIPE, as a Unix tool killed by SIGPIPE), never with a ``BrokenPipeError``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import sys
 import textwrap
-from pathlib import Path
 
 from spiral.model.errors import InputError
-from spiral.model.params import GROUPS, PARAMS, parse_assignment
+from spiral.model.params import GROUPS, PARAMS
+
+EXIT_INPUT = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 # (command, module, one-line help): modules with configure(parser) and main(args).
 COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("run", "spiral.experiments.runs.command", "run a scenario's variants (with replicates)"),
     ("sweep", "spiral.experiments.sweeps.command", "run a parameter sweep (grid, Latin hypercube, Sobol)"),
     ("sensitivity", "spiral.experiments.sweeps.sensitivity", "Sobol and Morris sensitivity analysis"),
     ("bench", "spiral.experiments.tools.bench", "benchmark the array engine and the Mesa driver"),
     ("charts", "spiral.experiments.charts.command", "newsroom charts from a run or sweep folder"),
     ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (Mesa SolaraViz)"),
     ("validate", "spiral.experiments.validation.command", "reproduce published results (Watts, Gross)"),
+    ("reproduce", "spiral.experiments.runs.reproduce", "rerun a results folder, compare data files"),
 )
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with exit status 2 and one line on usage errors (its default)."""
+    """argparse with exit status 2 and one line on usage errors (no usage block)."""
+
+    def error(self, message: str):
+        """Print ``PROG: error: MESSAGE (see PROG --help)`` and exit with status 2."""
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def installed_version() -> str:
@@ -53,29 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-
-    run = sub.add_parser("run", help="run a scenario and its paired counterfactual",
-                         description="Run a scenario (default: zhima-spiral) with the paired "
-                         "counterfactual and write a results folder.")
-    run.add_argument("scenario", nargs="?", default="zhima-spiral",
-                     help="bundled scenario name or path to a scenario .toml file")
-    run.add_argument("--set", dest="assignments", action="append", default=[],
-                     metavar="NAME=VALUE", help="change a parameter (repeatable); see "
-                     "'spiral params'")
-    run.add_argument("--seed", type=int, help="the run's seed (default: the scenario's)")
-    run.add_argument("--ticks", type=int, help="months to simulate (same as --set ticks=N)")
-    run.add_argument("--out", type=Path, help="results folder (default: results/<run-id>); "
-                     "a non-empty folder is refused unless it holds a previous run and "
-                     "--overwrite is given")
-    run.add_argument("--overwrite", action="store_true",
-                     help="replace a previous run in --out (only the files it wrote; files you "
-                     "added there are kept)")
-    run.add_argument("--driver", choices=("engine", "mesa"), default="engine",
-                     help="array engine (fast, default) or Mesa agents (same trajectory)")
-    run.add_argument("--no-counterfactual", action="store_true",
-                     help="skip the paired run without network feedback")
-    run.add_argument("--no-figures", action="store_true", help="skip the spiral figure")
-    run.set_defaults(handler=_run)
 
     params = sub.add_parser("params", help="list every parameter (default, unit, range, doc)")
     params.add_argument("--format", choices=("text", "markdown", "json"), default="text")
@@ -98,84 +88,60 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``spiral`` console command."""
+    """Entry point of the ``spiral`` console command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (one line), --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    try:
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return status
     except InputError as exc:
-        print(f"spiral {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        _say(f"spiral {args.command}: error: {exc}")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        print(f"spiral {args.command}: interrupted", file=sys.stderr)
+        _say(f"spiral {args.command}: interrupted")
         return 130
+    except OSError as exc:  # a file-system fault no command turned into an InputError
+        from spiral.experiments.common.fsops import CAUSES
+
+        if exc.errno not in CAUSES:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"spiral {args.command}: error: {where}{CAUSES[exc.errno]}")
+        return EXIT_INPUT
 
 
-# --- spiral run ------------------------------------------------------------------------------
-def _run(args) -> int:
-    from spiral.experiments.common.outputs import check_target
-    from spiral.experiments.runs.results import KIND, default_run_dir
-    from spiral.experiments.runs.runner import run
-    from spiral.experiments.runs.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    changes = dict(parse_assignment(text) for text in args.assignments)
-    if args.ticks is not None:
-        changes["ticks"] = args.ticks
-    if changes:
-        scenario = scenario.with_changes(**changes)
-    seed = scenario.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise InputError(f"--seed = {seed} must be a whole number >= 0")
-    out = args.out or default_run_dir(scenario, seed)
-    check_target(out, KIND, overwrite=args.overwrite)
-    p = scenario.params
-    print(f"spiral run: scenario {scenario.name}, {p.n_citizens:,} citizens, {p.ticks} months, "
-          f"seed {seed}, {args.driver}", file=sys.stderr)
-    with _progress_bar(p.n_citizens * p.ticks) as progress:
-        result = run(scenario, seed=seed, out=out, figures=not args.no_figures,
-                     overwrite=args.overwrite, driver=args.driver,
-                     paired=not args.no_counterfactual, progress=progress)
-    s = result.summary
-    lines = [f"results: {out}"]
-    if "amplification_12m" in s:
-        lines.append(f"score loss of the listed after 12 months: {_fmt(s['score_loss_12m'])} "
-                     f"points with feedback, {_fmt(s['score_loss_12m_counterfactual'])} without "
-                     f"(amplification {_fmt(s['amplification_12m'], 2)})")
-    lines.append(f"listed citizens left without contacts: {_fmt(s['isolated_share'], 3)}; "
-                 f"ties lost: {_fmt(s['ties_lost_share'], 3)}")
-    print("\n".join(lines))
-    return 0
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError):  # stderr closed as well
+        print(line, file=sys.stderr)
 
 
-def _fmt(value, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
+def _stdout_closed() -> bool:
+    """Whether nobody reads standard output any more (a pipe whose reader has gone)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return True
 
 
-class _progress_bar:  # noqa: N801 - used as a context manager like a function
-    """A tqdm bar per variant on long runs (more than a million citizen-months)."""
-
-    def __init__(self, work: int) -> None:
-        self.enabled = work >= 1_000_000
-        self.bars: dict = {}
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-
-        def update(label, done, total):
-            from tqdm import tqdm
-
-            bar = self.bars.get(label)
-            if bar is None:
-                bar = self.bars[label] = tqdm(total=total, desc=label, unit="month",
-                                              file=sys.stderr, leave=False)
-            bar.update(done - bar.n)
-        return update
-
-    def __exit__(self, *exc) -> None:
-        for bar in self.bars.values():
-            bar.close()
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush cannot fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 # --- spiral params / scenarios -----------------------------------------------------------

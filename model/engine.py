@@ -161,7 +161,8 @@ class ArrayEngine:
         ids = np.array([c], dtype=np.int64)
         _, friends = self.ties.incident(ids)
         self.recorder.listing(month, ids, np.array([wrongful]), score_before=self.score[ids],
-                              degree_before=self.ties.degree[ids], friends=friends)
+                              degree_before=self.ties.degree[ids], friends=friends,
+                              scripted=True)
         self.listed[c] = True
         self.listed_since[c] = month
         self.wrongful[c] = wrongful
@@ -211,7 +212,8 @@ class ArrayEngine:
             self.wrongful[new] = new_wrongful
             _, friends = self.ties.incident(new)
             self.recorder.listing(t, new, self.wrongful[new], score_before=self.score[new],
-                                  degree_before=self.ties.degree[new], friends=friends)
+                                  degree_before=self.ties.degree[new], friends=friends,
+                                  scripted=codes[new] != rules.NO_LISTING)
 
     def _hearing(self) -> None:
         listed_ids = np.flatnonzero(self.listed)

@@ -481,7 +481,7 @@ def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
 
 
 def _first_per_group(groups: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows in insertion order: the first valid row of each group (groups, row index)."""
+    """For rows in drawing order: the first valid row of each group (its group, its row)."""
     rows = np.flatnonzero(valid)
     order = np.argsort(groups[rows], kind="stable")
     rows = rows[order]
@@ -523,52 +523,61 @@ def watts_strogatz_edges(n: int, k: int, rewire: float, rng: np.random.Generator
     if rewired.size == 0:
         return _keys_to_edges(n, np.minimum(lat_u, lat_v) * n + np.maximum(lat_u, lat_v), name)
     eu = lat_u[rewired]  # the end that stays; rewired[e] is the visiting time of tie e
-    cand_e = np.arange(rewired.size, dtype=np.int64)  # candidate streams, in drawing order
-    cand_w = rng.integers(0, n, size=rewired.size, dtype=np.int64)
-    chosen = np.full(rewired.size, -2, dtype=np.int64)  # -1: no valid candidate yet
+    size = rewired.size
+    every = np.arange(size, dtype=np.int64)
+    w0 = rng.integers(0, n, size=size, dtype=np.int64)  # each stream's first candidate
+    more_e = np.zeros(0, dtype=np.int64)  # further candidates, in drawing order
+    more_w = np.zeros(0, dtype=np.int64)
+    chosen = np.full(size, -2, dtype=np.int64)  # -1: no valid candidate yet
+    gone = np.zeros(half * n, dtype=bool)  # ring ties rewired away (at their own time)
     for _ in range(max_rounds):
-        gone = np.zeros(half * n, dtype=bool)  # ring ties rewired away (at their own time)
         accepted = chosen >= 0
-        gone[rewired[accepted]] = True
+        a_time = rewired[accepted]
         a_key = np.minimum(eu[accepted], chosen[accepted]) * n + np.maximum(
             eu[accepted], chosen[accepted])
-        a_time = rewired[accepted]
-        order = np.lexsort((a_time, a_key))
+        order = np.argsort(a_key, kind="stable")  # stable: by time within a key
         a_key, a_time = a_key[order], a_time[order]
         first = np.ones(a_key.size, dtype=bool)
         first[1:] = a_key[1:] != a_key[:-1]
         a_key, a_time = a_key[first], a_time[first]  # earliest time each new tie appears
-        cu, ct, w = eu[cand_e], rewired[cand_e], cand_w
-        valid = w != cu
-        d = (w - cu) % n
-        ring = np.full(w.size, -1, dtype=np.int64)  # visiting time of the ring tie {u, w}
-        fwd = (d >= 1) & (d <= half)
-        ring[fwd] = (d[fwd] - 1) * n + cu[fwd]
-        bwd = ~fwd & (n - d >= 1) & (n - d <= half)
-        ring[bwd] = (n - d[bwd] - 1) * n + w[bwd]
-        on_ring = ring >= 0
-        r = ring[on_ring]
-        valid[on_ring] &= gone[r] & (r < ct[on_ring])  # the ring tie was rewired away before
-        key = np.minimum(cu, w) * n + np.maximum(cu, w)
-        pos = np.minimum(np.searchsorted(a_key, key), max(a_key.size - 1, 0))
-        if a_key.size:
-            valid &= ~((a_key[pos] == key) & (a_time[pos] < ct))  # added before: a repeat
-        new = np.full(rewired.size, -1, dtype=np.int64)
-        groups, rows = _first_per_group(cand_e, valid)
-        new[groups] = cand_w[rows]
+
+        def valid(e, w):
+            cu, ct = eu[e], rewired[e]
+            ok = w != cu
+            d = (w - cu) % n
+            ring = np.full(w.size, -1, dtype=np.int64)  # visiting time of the ring tie {u, w}
+            fwd = (d >= 1) & (d <= half)
+            ring[fwd] = (d[fwd] - 1) * n + cu[fwd]
+            bwd = ~fwd & (n - d >= 1) & (n - d <= half)
+            ring[bwd] = (n - d[bwd] - 1) * n + w[bwd]
+            on_ring = ring >= 0
+            r = ring[on_ring]
+            ok[on_ring] &= gone[r] & (r < ct[on_ring])  # that ring tie was rewired before
+            if a_key.size:
+                key = np.minimum(cu, w) * n + np.maximum(cu, w)
+                pos = np.minimum(np.searchsorted(a_key, key), a_key.size - 1)
+                ok &= ~((a_key[pos] == key) & (a_time[pos] < ct))  # added before: a repeat
+            return ok
+
+        new = np.where(valid(every, w0), w0, -1)
+        if more_e.size:
+            look = new[more_e] < 0
+            groups, rows = _first_per_group(more_e[look], valid(more_e[look], more_w[look]))
+            new[groups] = more_w[look][rows]
         need = new < 0
         if need.any():  # a citizen tied to everyone keeps its tie (networkx skips it)
-            tries = np.bincount(cand_e, minlength=rewired.size)
-            skipped = np.zeros(rewired.size, dtype=bool)
+            tries = 1 + np.bincount(more_e, minlength=size)
             for e in np.flatnonzero(need & (tries >= 64)):
-                skipped[e] = _ws_degree(n, half, e, eu, rewired, chosen, gone) >= n - 1
-            need &= ~skipped
+                if _ws_degree(n, half, e, eu, rewired, chosen, gone) >= n - 1:
+                    need[e] = False
         if np.array_equal(new, chosen) and not need.any():
             break
+        gone[rewired[chosen >= 0]] = False
         chosen = new
+        gone[rewired[chosen >= 0]] = True
         if need.any():
-            cand_e = np.concatenate([cand_e, np.flatnonzero(need)])
-            cand_w = np.concatenate([cand_w, rng.integers(0, n, size=int(need.sum()),
+            more_e = np.concatenate([more_e, np.flatnonzero(need)])
+            more_w = np.concatenate([more_w, rng.integers(0, n, size=int(need.sum()),
                                                           dtype=np.int64)])
     else:  # pragma: no cover - would need an adversarial chain of conflicts
         raise RuntimeError("watts_strogatz_edges did not settle")
@@ -599,8 +608,7 @@ def _ws_degree(n: int, half: int, e: int, eu, rewired, chosen, gone) -> int:
     return len(friends)
 
 
-def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator,
-                          *, max_rounds: int = 10_000) -> EdgeArrays:
+def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator) -> EdgeArrays:
     """Preferential attachment with the rules of networkx's ``barabasi_albert_graph``.
 
     Start from a star of ``m + 1`` citizens (citizen 0 in the middle); each later citizen ties
@@ -610,95 +618,147 @@ def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator,
     Vectorised: a draw is a uniform position in the list of tie ends written before the
     newcomer (Batagelj-Brandes); the far end of a tie copies the end at the position its
     draw points to, resolved by pointer jumping. A newcomer takes the first m distinct
-    citizens of its stream of draws (more draws are added while it has fewer); since that
-    depends on the earlier ties' ends, the whole is iterated to its fixed point, which is the
-    sequential result.
+    citizens of its stream of draws (more draws are added while it has fewer). Which draws
+    those are depends on earlier ties' far ends, so newcomers with a repeat are settled and
+    the change is propagated to every newcomer with a draw pointing at a changed tie, until
+    nothing changes: that fixed point is the sequential result.
     """
     if m < 1 or m >= n:
         raise ParameterError(f"mean_degree = {2 * m} is too large for barabasi_albert with "
                              f"n_citizens = {n}: it needs 1 <= m = mean_degree/2 < n_citizens")
     name = "barabasi_albert (array builder)"
     batches = n - m - 1
-    total = m + batches * m
     near = np.concatenate([np.zeros(m, dtype=np.int64),
                            np.repeat(np.arange(m + 1, n, dtype=np.int64), m)])
-    if batches == 0:
-        return _keys_to_edges(n, np.arange(1, m + 1, dtype=np.int64), name)
-    limit = 2 * (m + np.arange(batches, dtype=np.int64) * m)  # positions a batch may draw
-    first = (rng.random((batches, m)) * limit[:, None]).astype(np.int64)  # first m draws
-    extra_b = np.zeros(0, dtype=np.int64)  # further draws: batch, position (drawing order)
-    extra_p = np.zeros(0, dtype=np.int64)
-    pointer = first.ravel().copy()  # the position each new tie's far end copies
-    far = np.zeros(total, dtype=np.int64)
+    far = np.zeros(near.size, dtype=np.int64)
     far[:m] = np.arange(1, m + 1)
-    for _ in range(max_rounds):
-        _resolve_far(m, near, far, pointer)
-        ends = np.empty(2 * total, dtype=np.int64)
-        ends[0::2], ends[1::2] = near, far
-        values = ends[first]
-        rows = np.sort(values, axis=1)
-        special = np.zeros(batches, dtype=bool)
-        special[(rows[:, 1:] == rows[:, :-1]).any(axis=1)] = True
-        special[extra_b] = True
-        new = first.copy()
-        need_b = np.zeros(0, dtype=np.int64)
-        if special.any():
-            sb = np.flatnonzero(special)
-            rank_of = np.full(batches, -1, dtype=np.int64)
-            rank_of[sb] = np.arange(sb.size)
-            cb = np.concatenate([np.repeat(sb, m), extra_b[special[extra_b]]])
-            cp = np.concatenate([first[sb].ravel(), extra_p[special[extra_b]]])
-            seq = np.arange(cb.size)  # drawing order within a batch: first m, then extras
-            cv = ends[cp]
-            order = np.lexsort((seq, cv, cb))
-            keep = np.ones(cb.size, dtype=bool)
-            keep[1:] = (cb[order][1:] != cb[order][:-1]) | (cv[order][1:] != cv[order][:-1])
-            kept = order[keep]  # first draw of each distinct citizen of a batch
-            kept = kept[np.lexsort((kept, cb[kept]))]  # by batch, then drawing order
-            kb = cb[kept]
-            start = np.searchsorted(kb, kb, side="left")
-            slot = np.arange(kb.size) - start  # rank among the batch's distinct draws
-            use = slot < m
-            new[kb[use], slot[use]] = cp[kept[use]]
-            have = np.bincount(rank_of[kb[use]], minlength=sb.size)
-            short = have < m
-            need_b = np.repeat(sb[short], m - have[short])
-        new_pointer = new.ravel()
-        if need_b.size == 0 and np.array_equal(new_pointer, pointer):
-            break
-        pointer = new_pointer
-        if need_b.size:
-            extra_b = np.concatenate([extra_b, need_b])
-            extra_p = np.concatenate([extra_p, (rng.random(need_b.size) * limit[need_b]
-                                                ).astype(np.int64)])
-            order = np.argsort(extra_b, kind="stable")  # keep drawing order within a batch
-            extra_b, extra_p = extra_b[order], extra_p[order]
-    else:  # pragma: no cover
-        raise RuntimeError("barabasi_albert_edges did not settle")
+    if batches:
+        _ba_settle(m, batches, near, far, rng)
     keys = np.minimum(near, far) * n + np.maximum(near, far)
     return _keys_to_edges(n, keys, name)
 
 
-def _resolve_far(m: int, near: np.ndarray, far: np.ndarray, pointer: np.ndarray) -> None:
-    """Fill ``far[m:]``: tie m + i copies the tie end at position ``pointer[i]`` (position
-    2e is tie e's near end, 2e + 1 its far end), following chains of copies."""
-    total = near.size
-    target = np.full(total, -1, dtype=np.int64)  # tie whose far end this one copies
+class _Draws:
+    """The newcomers' streams of draws: the first m of each as a matrix, more as extras."""
+
+    def __init__(self, m: int, batches: int, rng: np.random.Generator) -> None:
+        self.m, self.rng = m, rng
+        self.limit = 2 * (m + np.arange(batches, dtype=np.int64) * m)  # positions allowed
+        self.first = (rng.random((batches, m)) * self.limit[:, None]).astype(np.int64)
+        self.extra_b = np.zeros(0, dtype=np.int64)  # sorted by batch, drawing order kept
+        self.extra_p = np.zeros(0, dtype=np.int64)
+
+    def add(self, batch: np.ndarray) -> None:
+        pos = (self.rng.random(batch.size) * self.limit[batch]).astype(np.int64)
+        b = np.concatenate([self.extra_b, batch])
+        p = np.concatenate([self.extra_p, pos])
+        order = np.argsort(b, kind="stable")
+        self.extra_b, self.extra_p = b[order], p[order]
+
+    def of(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(batch, position) of every draw of the sorted ``batch``es, in drawing order."""
+        lo = np.searchsorted(self.extra_b, batch, side="left")
+        hi = np.searchsorted(self.extra_b, batch, side="right")
+        more = _ranges(lo, hi)
+        return (np.concatenate([np.repeat(batch, self.m), self.extra_b[more]]),
+                np.concatenate([self.first[batch].ravel(), self.extra_p[more]]))
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(lo[i], hi[i])``."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def _ba_settle(m: int, batches: int, near: np.ndarray, far: np.ndarray,
+               rng: np.random.Generator, *, growth: float = 0.25) -> None:
+    """Fill ``far`` for the newcomers, chunk by chunk of consecutive newcomers.
+
+    Before a chunk, every earlier tie is final. A chunk grows the population by a share
+    ``growth``, so only about that share of its draws point inside it: iterating "resolve the
+    far ends, then let every newcomer with a repeat take its first m distinct draws" settles
+    in a few rounds.
+    """
+    draws = _Draws(m, batches, rng)
+    a = 0
+    while a < batches:
+        b = min(batches, a + max(1, int(growth * (a + 1))))
+        lo, hi = m + a * m, m + b * m  # the chunk's ties
+        pointer = draws.first[a:b].ravel().copy()
+        while True:
+            _resolve_far(lo, near, far[:hi], pointer)
+
+            def value(pos):
+                tie = pos >> 1
+                return np.where(pos & 1, far[tie], near[tie])
+
+            rows = np.sort(value(draws.first[a:b]), axis=1)
+            special = (rows[:, 1:] == rows[:, :-1]).any(axis=1)
+            e0, e1 = np.searchsorted(draws.extra_b, [a, b])
+            special[draws.extra_b[e0:e1] - a] = True
+            chosen = draws.first[a:b].copy()
+            todo = np.flatnonzero(special)
+            if todo.size:
+                chosen[todo] = _ba_first_distinct(m, todo + a, draws, value)
+            chosen = chosen.ravel()
+            if np.array_equal(chosen, pointer):
+                break
+            pointer = chosen
+        a = b
+
+
+def _ba_first_distinct(m: int, todo: np.ndarray, draws: _Draws, value) -> np.ndarray:
+    """For the sorted batches ``todo``: the positions of the first m distinct citizens among
+    each one's draws (drawing more where fewer than m are distinct), one row per batch."""
+    out = np.zeros((todo.size, m), dtype=np.int64)
+    where = np.arange(todo.size)
+    batch = todo
+    while batch.size:
+        cb, cp = draws.of(batch)
+        cv = value(cp)
+        seq = np.arange(cb.size)
+        order = np.lexsort((seq, cv, cb))
+        keep = np.ones(cb.size, dtype=bool)
+        keep[1:] = (cb[order][1:] != cb[order][:-1]) | (cv[order][1:] != cv[order][:-1])
+        kept = order[keep]  # each distinct citizen's first draw
+        kept = kept[np.lexsort((kept, cb[kept]))]  # by batch, then drawing order
+        kb = cb[kept]
+        rank = np.arange(kb.size) - np.searchsorted(kb, kb, side="left")
+        use = rank < m
+        row = np.searchsorted(batch, kb[use])
+        out[where[row], rank[use]] = cp[kept[use]]
+        have = np.bincount(row, minlength=batch.size)
+        short = have < m
+        if short.any():
+            draws.add(np.repeat(batch[short], m - have[short]))
+        batch, where = batch[short], where[short]
+    return out
+
+
+def _resolve_far(lo: int, near: np.ndarray, far: np.ndarray, pointer: np.ndarray) -> None:
+    """Fill ``far[lo:]``: tie ``lo + i`` copies the tie end at position ``pointer[i]``
+    (position 2e is tie e's near end, 2e + 1 its far end); ties before ``lo`` are final;
+    chains of copies inside ``far[lo:]`` are followed by pointer jumping."""
+    total = far.size
+    tie = pointer >> 1
     odd = (pointer & 1) == 1
-    idx = np.arange(m, total, dtype=np.int64)
-    far[idx[~odd]] = near[pointer[~odd] >> 1]
-    target[idx[odd]] = pointer[odd] >> 1
-    seed_end = target[idx] >= 0
-    seed_end[seed_end] = target[idx[seed_end]] < m
-    t = idx[seed_end]
-    far[t] = far[target[t]]
-    target[t] = -1
-    open_ = idx[target[idx] >= 0]
+    idx = np.arange(lo, total, dtype=np.int64)
+    far[idx[~odd]] = near[tie[~odd]]
+    outside = odd & (tie < lo)
+    far[idx[outside]] = far[tie[outside]]
+    target = np.full(total - lo, -1, dtype=np.int64)  # chunk tie whose far end i copies
+    inside = odd & ~outside
+    target[inside] = tie[inside] - lo
+    open_ = np.flatnonzero(inside)
     while open_.size:
         nxt = target[open_]
         after = target[nxt]  # read before this round's updates
         done = after < 0  # nxt is resolved: copy its far end
-        far[open_[done]] = far[nxt[done]]
+        far[lo + open_[done]] = far[lo + nxt[done]]
         target[open_[done]] = -1
         rest = ~done
         target[open_[rest]] = after[rest]  # jump over nxt

@@ -216,6 +216,7 @@ class Recorder:
         self.episode_citizen = np.zeros(0, dtype=np.int64)
         self.episode_tick = np.zeros(0, dtype=np.int64)
         self.episode_wrongful = np.zeros(0, dtype=bool)
+        self.episode_scripted = np.zeros(0, dtype=bool)
         self.episode_end = np.zeros(0, dtype=np.int64)
         self._open_episode = np.full(n, -1, dtype=np.int64)  # citizen -> open episode
         self._traj: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -241,10 +242,16 @@ class Recorder:
                            others.tolist(), texts.tolist(), strict=True))
         return out
 
-    def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends) -> None:
-        """Record new listings (before this tick's cuts): opens one episode per citizen."""
+    def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends,
+                scripted=False) -> None:
+        """Record new listings (before this tick's cuts): opens one episode per citizen.
+
+        ``scripted`` marks listings the experiment made (cohort, scripted, between months)
+        as opposed to the court's background listings.
+        """
         citizens = np.asarray(citizens, dtype=np.int64).ravel()
         wrongful = np.asarray(wrongful, dtype=bool).ravel()
+        scripted = np.broadcast_to(np.asarray(scripted, dtype=bool), citizens.shape)
         first = self.episode_citizen.size
         ids = np.arange(first, first + citizens.size, dtype=np.int64)
         self._event(tick, "listing", citizens, -1,
@@ -253,6 +260,7 @@ class Recorder:
         self.episode_tick = np.concatenate([self.episode_tick,
                                             np.full(citizens.size, tick, dtype=np.int64)])
         self.episode_wrongful = np.concatenate([self.episode_wrongful, wrongful])
+        self.episode_scripted = np.concatenate([self.episode_scripted, scripted])
         self.episode_end = np.concatenate([self.episode_end,
                                            np.full(citizens.size, -1, dtype=np.int64)])
         self._open_episode[citizens] = ids
@@ -373,7 +381,7 @@ class Recorder:
 
     def _listed_table(self) -> pd.DataFrame:
         cols = ["citizen", "listing_tick", "tick", "ticks_since_listing", "score", "contacts",
-                "listed", "wrongful", "delisting_tick"]
+                "listed", "wrongful", "scripted", "delisting_tick"]
         if not self._traj:
             return pd.DataFrame(columns=cols)
         # rows of each episode: one per month from the month before its listing to the last
@@ -414,6 +422,7 @@ class Recorder:
             "tick": ticks, "ticks_since_listing": ticks - start, "score": score,
             "contacts": contacts, "listed": (ticks >= start) & ((end < 0) | (ticks < end)),
             "wrongful": np.repeat(self.episode_wrongful[episodes], sizes),
+            "scripted": np.repeat(self.episode_scripted[episodes], sizes),
             "delisting_tick": end}, copy=False)  # fresh arrays: no need to copy them again
 
     def _citizen_table(self) -> pd.DataFrame:

@@ -53,6 +53,18 @@ def run_seed(sweep_seed: int, point: int, replicate: int) -> int:
     return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
+def replicate_seed(seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` of a run of ``seed``: the seed itself for 0.
+
+    Replicate k >= 1 gets a seed derived from (seed, k) by SeedSequence, independent of how
+    many replicates run or in which order.
+    """
+    if replicate == 0:
+        return int(seed)
+    seq = np.random.SeedSequence(int(seed), spawn_key=(int(replicate),))
+    return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 def resolve_seed(rng=None, seed=None) -> int:
     """The run's seed from ``rng`` (int, Generator or None) or ``seed`` (int), as Mesa takes them.
 

@@ -225,7 +225,7 @@ def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid)
     else:
         grid_dir = out / ".grid"
         grid_source = companions.built_in_grid(grid_dir, **(grid or {}))
-        book.tipping_point(grid_dir, measure="never_listed_grade_D_share", source=grid_source,
+        book.tipping_point(grid_dir, measure="never_listed_grade_D_share__spiral", source=grid_source,
                            note="built-in grid (no sweep folder given): small town, few "
                                 "replicates; pass --sweep DIR for a full sweep")
         shutil.rmtree(grid_dir, ignore_errors=True)

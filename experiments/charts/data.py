@@ -39,7 +39,43 @@ def read_run(folder: Path) -> dict[str, pd.DataFrame]:
     if missing:
         raise ChartDataError(f"{folder}: not a results folder of 'spiral run' (missing "
                              f"{', '.join(f'{n}.csv' for n in missing)})")
-    return tables
+    return _compared_pair(tables, folder)
+
+
+def _compared_pair(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, pd.DataFrame]:
+    """The first replicate's main and baseline variants, labelled ``feedback`` and
+    ``counterfactual`` (the two the charts compare; the manifest names them)."""
+    import json
+
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    names = manifest.get("variants") or {}
+    main = names.get("main", "feedback") if isinstance(names, dict) else "feedback"
+    baseline = names.get("baseline", "counterfactual") if isinstance(names, dict) \
+        else "counterfactual"
+    return compared_pair(tables, main=main, baseline=baseline)
+
+
+def compared_pair(tables: dict[str, pd.DataFrame], *, main: str,
+                  baseline: str | None = None) -> dict[str, pd.DataFrame]:
+    """The first replicate's ``main`` and ``baseline`` variants of tables with a ``variant``
+    column, relabelled ``feedback`` and ``counterfactual`` (the names the charts use)."""
+    relabel = {main: "feedback"}
+    if baseline is not None and baseline != main:
+        relabel[baseline] = "counterfactual"
+    out = {}
+    for name, frame in tables.items():
+        if "replicate" in frame.columns:
+            frame = frame[frame["replicate"] == frame["replicate"].min()].drop(
+                columns="replicate")
+        if "variant" in frame.columns:
+            frame = frame[frame["variant"].isin(relabel)].copy()
+            frame["variant"] = frame["variant"].map(relabel)
+        out[name] = frame.reset_index(drop=True)
+    return out
 
 
 def variant(frame: pd.DataFrame, name: str = "feedback") -> pd.DataFrame:
@@ -260,8 +296,8 @@ def pick_scar_case(tables: dict[str, pd.DataFrame]) -> ScarCase:
 
 # --- the tipping point -------------------------------------------------------------------------
 TIPPING_AXES = ("fear_mean", "network_weight")
-TIPPING_MEASURES = ("never_listed_grade_D_share", "final_share_D", "ties_lost_share",
-                    "amplification_12m")
+TIPPING_MEASURES = ("never_listed_grade_D_share__spiral", "final_share_D__spiral",
+                    "ties_lost_share__spiral", "score_loss_12m__spiral")
 
 
 def tipping_grid(folder: Path, *, measure: str | None = None,

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 MEASURE_LABELS = {
-    "never_listed_grade_D_share": "Share of never-listed citizens in grade D",
-    "final_share_D": "Share of all citizens in grade D at the end",
-    "ties_lost_share": "Share of friendships lost",
-    "amplification_12m": "Score loss with feedback / without (12 months)"}
+    "never_listed_grade_D_share__spiral": "Share of never-listed citizens in grade D",
+    "final_share_D__spiral": "Share of all citizens in grade D at the end",
+    "ties_lost_share__spiral": "Share of friendships lost",
+    "score_loss_12m__spiral": "Points a listing costs 12 months on (against no listing)"}
 
 
 # --- source lines ----------------------------------------------------------------------------

@@ -1,17 +1,17 @@
-"""Running a scenario: the model run, its paired counterfactual and the headline measures.
+"""Running a scenario: its variants side by side, replicates, and the measures.
 
 :func:`run` is the one-call entry point: it takes a scenario (a bundled name, a file or a
-:class:`~spiral.experiments.runs.scenario.Scenario`), runs it with its paired counterfactual
-(same seed, same network, same listings and deeds; the network feedback switched off),
-computes the headline measures and, if asked, writes the results folder and the charts::
+:class:`~spiral.experiments.runs.scenario.Scenario`), runs its variants (same seed, network,
+listings and keyed random draws; see :mod:`spiral.experiments.runs.scenario`) for each
+replicate, computes the measures and, if asked, writes the results folder and the charts::
 
     from spiral.experiments import run
 
-    result = run("zhima-spiral", seed=1, out="results/my-run", charts=True)
-    print(result.summary["score_loss_12m"])
+    runs = run("zhima-spiral", seed=1, replicates=5, out="results/my-run")
+    print(runs.summary.query("measure == 'score_loss_12m'"))
 
-:func:`run_scenario` does the running alone and :func:`simulate` runs one variant; the results
-folder is written by :func:`spiral.experiments.runs.results.write_results`.
+:func:`run_scenario` runs one replicate's variants and :func:`simulate` one variant; the
+results folder is written by :func:`spiral.experiments.runs.results.write_results`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from spiral.experiments.measures import summarise
+from spiral.experiments.measures.summary import summarise_run
 from spiral.experiments.runs.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from spiral.model.engine import ArrayEngine
 from spiral.model.errors import InputError
@@ -30,7 +30,6 @@ from spiral.model.networks import build_edges
 from spiral.model.records import RunData, widened
 from spiral.model.streams import make_streams
 
-VARIANTS = ("feedback", "counterfactual")
 DRIVERS = ("engine", "mesa")
 # moved to spiral.experiments.runs.results; still importable from here
 _MOVED = {"write_results": "write_results", "manifest": "manifest",
@@ -39,22 +38,43 @@ _MOVED = {"write_results": "write_results", "manifest": "manifest",
 
 @dataclass
 class RunResult:
-    """A finished run: its tables, the paired run's tables, measures and timings.
+    """A finished run: every variant's tables, the measures and timings.
 
-    ``out`` is the results folder, if one was written.
+    Attributes:
+        scenario: The scenario run (its variants, main and baseline variant).
+        seed: The run's seed.
+        variants: Variant name -> its tables, in the order run.
+        summary: Flat ``MEASURE__LABEL`` measures (:mod:`spiral.experiments.measures`).
+        timings: Seconds per step.
+        driver: ``engine`` or ``mesa``.
+        out: The results folder, if one was written.
+        replicate: The replicate number (0: the run of the given seed).
+        network: The realised network (citizens, ties, mean degree, generator, file).
     """
 
     scenario: Scenario
     seed: int
-    data: RunData
-    data_cf: RunData | None
+    variants: dict[str, RunData]
     summary: dict
     timings: dict = field(default_factory=dict)
     driver: str = "engine"
     out: Path | None = None
+    replicate: int = 0
+    network: dict = field(default_factory=dict)
+
+    @property
+    def data(self) -> RunData:
+        """The main variant's tables."""
+        return self.variants[self.scenario.main_variant]
+
+    @property
+    def data_cf(self) -> RunData | None:
+        """The baseline variant's tables (None if it was not run)."""
+        base = self.scenario.baseline_variant
+        return self.variants.get(base) if base != self.scenario.main_variant else None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables of both variants, stacked with a ``variant`` column.
+        """The tidy tables of every variant, stacked with a ``variant`` column.
 
         In the canonical dtypes, as written to the results files.
         """
@@ -67,17 +87,20 @@ class RunResult:
 
     def variant_tables(self, name: str):
         """(variant, table ``name``) for each variant that was run (compact dtypes)."""
-        for variant, data in zip(VARIANTS, (self.data, self.data_cf), strict=True):
-            if data is not None:
-                yield variant, getattr(data, name)
+        for variant, data in self.variants.items():
+            yield variant, getattr(data, name)
 
 
-def labelled(frame: pd.DataFrame, variant: str | None) -> pd.DataFrame:
-    """``frame`` with a leading ``variant`` column (none if ``variant`` is None), not copied."""
-    if variant is None:
+def labelled(frame: pd.DataFrame, variant: str | None, replicate: int | None = None
+             ) -> pd.DataFrame:
+    """``frame`` with leading ``replicate`` and ``variant`` columns (where given), not copied."""
+    if variant is None and replicate is None:
         return frame
     frame = frame.copy(deep=False)
-    frame.insert(0, "variant", variant)
+    if variant is not None:
+        frame.insert(0, "variant", variant)
+    if replicate is not None:
+        frame.insert(0, "replicate", replicate)
     return frame
 
 
@@ -88,11 +111,18 @@ def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
     ``collect=False`` skips the per-month model measures (the timeseries keeps the first and
     last month), for sweeps that need only the headline measures; the Mesa driver always
     collects.
+
+    Raises:
+        InputError: An unknown driver.
     """
+    if driver not in DRIVERS:
+        raise InputError(f"driver = {driver!r} is not valid: expected one of "
+                         f"{', '.join(DRIVERS)}")
     if driver == "mesa":
         from spiral.agents.spiral_model import SpiralModel
 
-        model = SpiralModel(params, rng=seed, network=network, listings=listings, track=track)
+        model = SpiralModel(params, rng=seed, network=network, listings=listings, track=track,
+                            agent_data=False)
         for k in range(params.ticks):
             model.step()
             if progress:
@@ -105,95 +135,123 @@ def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
-                 driver: str = "engine", progress=None, track=(), collect: bool = True
-                 ) -> RunResult:
-    """Run a scenario and (by default) its paired counterfactual; compute the measures.
+                 driver: str = "engine", progress=None, track=(), collect: bool = True,
+                 network=None, replicate: int = 0) -> RunResult:
+    """Run a scenario's variants on one network with one seed; compute the measures.
+
+    Variants with listings run first (they share the same listings: the court's draws are
+    keyed and do not depend on scores or ties); the ``unlisted`` twin then follows the
+    citizens those listings touched (its ``tracked`` table), so losses can be read against it.
 
     Args:
-        scenario: The scenario (parameters, listings, counterfactual changes).
+        scenario: The scenario (parameters, listings, variants).
         seed: The run's seed (default: the scenario's).
-        paired: Also run the counterfactual with the network feedback switched off.
+        paired: Run every variant (False: the main variant only).
         driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
         progress: Optional callback ``progress(label, done, total)``.
         track: Citizens whose month-by-month state goes to the ``tracked`` table.
         collect: Collect the model-level measures every month (False: first and last only).
+        network: A prebuilt network (EdgeArrays), e.g. one shared by replicates.
+        replicate: The replicate number recorded with the result.
     """
     seed = scenario.seed if seed is None else int(seed)
+    if driver not in DRIVERS:
+        raise InputError(f"driver = {driver!r} is not valid: expected one of "
+                         f"{', '.join(DRIVERS)}")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    network = build_edges(scenario.params, make_streams(seed)["network"])
-    timings["network_s"] = time.perf_counter() - t0
-
-    def report(label):
-        return (lambda done, total: progress(label, done, total)) if progress else None
-
-    t0 = time.perf_counter()
-    data = simulate(scenario.params, seed=seed, network=network, listings=scenario.listings,
-                    driver=driver, progress=report("feedback"), track=track, collect=collect)
-    timings["feedback_s"] = time.perf_counter() - t0
-    data_cf = None
-    if paired:
+    if network is None:
+        network = build_edges(scenario.params, make_streams(seed)["network"])
+    timings["build_network_s"] = time.perf_counter() - t0
+    chosen = scenario.variants if paired else (scenario.variant(scenario.main_variant),)
+    ordered = [v for v in chosen if v.listings] + [v for v in chosen if not v.listings]
+    results: dict[str, RunData] = {}
+    shared = None
+    for variant in ordered:
+        follow = tuple(track)
+        if not variant.listings and results:
+            first = next(iter(results.values()))
+            follow = tuple(sorted({*map(int, track), *map(int, first.listed["citizen"])}))
         t0 = time.perf_counter()
-        data_cf = simulate(scenario.counterfactual_params(), seed=seed, network=network,
-                           listings=scenario.listings, driver=driver,
-                           progress=report("counterfactual"), track=track, collect=collect)
-        data_cf.initial_ties = data.initial_ties  # the same network: keep one copy
-        timings["counterfactual_s"] = time.perf_counter() - t0
-    del network
+        label = variant.name
+        data = simulate(variant.params(scenario.params), seed=seed, network=network,
+                        listings=scenario.listings if variant.listings else (),
+                        driver=driver, track=follow, collect=collect,
+                        progress=(lambda d, n, label=label: progress(label, d, n))
+                        if progress else None)
+        if shared is None:
+            shared = data.initial_ties
+        else:
+            data.initial_ties = shared  # the same network: keep one copy
+        results[variant.name] = data
+        timings[f"{variant.name}_s"] = time.perf_counter() - t0
+    variants = {v.name: results[v.name] for v in chosen}  # in the scenario's order
     t0 = time.perf_counter()
-    summary = summarise(data, data_cf)
+    summary = summarise_run(variants, main=scenario.main_variant,
+                            baseline=scenario.baseline_variant if paired else None)
     timings["measures_s"] = time.perf_counter() - t0
-    return RunResult(scenario, seed, data, data_cf, summary, timings, driver)
+    return RunResult(scenario, seed, variants, summary, timings, driver, replicate=replicate,
+                     network=network.describe())
 
 
 def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, *, seed: int | None = None,
-        changes: dict[str, Any] | None = None, out: str | Path | None = None,
+        changes: dict[str, Any] | None = None, replicates: int = 1, workers: int = 1,
+        fixed_network: bool = False, variants=None, out: str | Path | None = None,
         charts: bool = False, figures: bool = True, overwrite: bool = False,
-        driver: str = "engine", paired: bool = True, progress=None) -> RunResult:
-    """Run a scenario with its paired counterfactual; optionally write results and charts.
+        driver: str = "engine", track=()):
+    """Run a scenario's variants (with replicates); optionally write results and charts.
 
     Args:
         scenario: A bundled scenario's name, the path of a scenario file, or a
             :class:`~spiral.experiments.runs.scenario.Scenario`.
-        seed: The run's seed (default: the scenario's).
+        seed: Seed of replicate 0 (default: the scenario's).
         changes: Parameter changes, e.g. ``{"fear_mean": 0.8}`` (validated).
+        replicates: Number of replicates (replicate k uses the seed derived from (seed, k)).
+        workers: Local worker processes for the replicates (results do not depend on it).
+        fixed_network: All replicates on the network of replicate 0.
+        variants: Names of the variants to run (default: all of the scenario's).
         out: Write the results folder here (see :mod:`spiral.experiments.runs.results`).
         charts: Also draw the newsroom charts into ``OUT/charts`` (writes the results folder,
             by default ``results/<scenario>-seed<seed>-<UTC time>``).
         figures: Draw the spiral figure in the results folder.
         overwrite: Replace a previous run's results in ``out`` (only the files it wrote).
         driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
-        paired: Also run the counterfactual with the network feedback switched off.
-        progress: Optional callback ``progress(label, done, total)``.
+        track: Citizens followed month by month (the ``tracked`` table).
 
     Returns:
-        The :class:`RunResult`; ``result.out`` is the results folder, if written.
+        A :class:`~spiral.experiments.runs.replicates.RunSet`: ``.summary`` (measures over
+        replicates, with intervals), ``.results`` (one RunResult per replicate), ``.out``.
 
     Raises:
-        InputError: An unknown scenario, a bad parameter value or seed, or an ``out`` folder
-            that may not be written (checked before the run starts).
+        InputError: An unknown scenario or variant, a bad parameter value, seed or replicate
+            count, or an ``out`` folder that may not be written (checked before running).
     """
     from spiral.experiments.common.outputs import check_target
+    from spiral.experiments.runs.replicates import run_replicates
     from spiral.experiments.runs.results import KIND, default_run_dir, write_results
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if changes:
         scenario = scenario.with_changes(**changes)
+    if variants is not None:
+        scenario = scenario.with_variants(variants)
     seed = scenario.seed if seed is None else seed
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InputError(f"seed = {seed!r} must be a whole number >= 0")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise InputError(f"seed = {seed!r} must be a whole number from 0 to 2**63 - 1")
     if driver not in DRIVERS:
-        raise InputError(f"driver = {driver!r} must be one of {', '.join(DRIVERS)}")
+        raise InputError(f"driver = {driver!r} is not valid: expected one of "
+                         f"{', '.join(DRIVERS)}")
     if out is None and charts:
         out = default_run_dir(scenario, seed)
     if out is not None:
         check_target(out, KIND, overwrite=overwrite)  # refuse before spending the run's time
-    result = run_scenario(scenario, seed=seed, paired=paired, driver=driver, progress=progress)
+    runs = run_replicates(scenario, seed=seed, replicates=replicates, workers=workers,
+                          fixed_network=fixed_network, driver=driver, track=track)
     if out is not None:
-        result.out = write_results(result, out, figures=figures, overwrite=overwrite,
-                                   charts=charts)
-    return result
+        runs.out = write_results(runs, out, figures=figures, overwrite=overwrite,
+                                 charts=charts)
+    return runs
 
 
 def __getattr__(name: str):

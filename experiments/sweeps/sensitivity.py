@@ -17,7 +17,7 @@ continues it, ``--overwrite`` replaces the files it wrote (and keeps any others)
 Options in the sweep file::
 
     [sensitivity]
-    measures = ["amplification_12m", "isolated_share"]   # columns of runs.csv
+    measures = ["score_loss_12m__spiral", "isolated_share__spiral"]   # columns of runs.csv
     methods = ["sobol", "morris"]
     sobol_samples = 64          # Saltelli base sample (power of 2; default: samples)
     morris_trajectories = 20
@@ -52,8 +52,8 @@ MANIFEST = "manifest.json"
 
 METHODS = ("sobol", "morris")
 SENSITIVITY_KEYS = ("measures", "methods", "sobol_samples", "morris_trajectories")
-DEFAULT_MEASURES = ("amplification_12m", "isolated_share", "friends_score_gap",
-                    "ties_lost_share")
+DEFAULT_MEASURES = ("score_loss_12m__spiral", "contact_loss_12m__spiral",
+                    "isolated_share__spiral", "ties_lost_share__spiral")
 DEFAULT_MORRIS_TRAJECTORIES = 10
 DEFAULT_SOBOL_SAMPLES = 32
 
