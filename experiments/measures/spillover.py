@@ -85,7 +85,12 @@ def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[
     if np.array_equal(ids, ids_cf):
         aligned = citizens_cf  # the same citizens in the same order: no lookup needed
     else:
-        aligned = citizens_cf.iloc[pd.Index(ids_cf).get_indexer(ids)]
+        where = pd.Index(ids_cf).get_indexer(ids)
+        if (where < 0).any():  # get_indexer marks a missing citizen -1: never the last row
+            missing = ids[where < 0][:3].tolist()
+            raise ValueError(f"paired spillover needs the same citizens in both variants; "
+                             f"citizens {missing} are missing from the baseline")
+        aligned = citizens_cf.iloc[where]
     never = ~citizens["ever_listed"].to_numpy(dtype=bool)
     friends = never & citizens["friend_of_listed"].to_numpy(dtype=bool)
     both = pd.DataFrame({"cf": aligned["final_score"].to_numpy(),

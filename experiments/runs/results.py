@@ -155,7 +155,8 @@ def write_summary(runs: RunSet, folder: Path) -> None:
            "baseline_variant": first.scenario.baseline_variant,
            "replicates": len(runs.results), "seed": str(runs.seed),
            "per_replicate": [{"replicate": r.replicate, "seed": str(r.seed),
-                              "measures": r.summary} for r in runs.results]}
+                              "network": r.network, "measures": r.summary}
+                             for r in runs.results]}
     (folder / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 

@@ -41,3 +41,18 @@ def test_undeclared_keys_are_refused():
         split_key("not_a_measure__spiral")
     with pytest.raises(KeyError):
         split_key("score_loss_12m")
+
+
+def test_paired_spillover_refuses_citizens_missing_from_the_baseline():
+    import pandas as pd
+    from spiral.experiments.measures.spillover import paired_spillover
+
+    cols = dict(final_score=[600.0, 610.0, 620.0], final_contacts=[5, 6, 7],
+                final_grade=["B", "B", "B"], ever_listed=[False] * 3,
+                friend_of_listed=[True] * 3, hops_to_listed=[1, 1, 1])
+    main = pd.DataFrame({"citizen": [0, 1, 2], **cols})
+    base = pd.DataFrame({"citizen": [0, 1, 5], **cols})
+    with pytest.raises(ValueError, match="missing"):
+        paired_spillover(main, base)
+    shuffled = main.iloc[[2, 0, 1]].reset_index(drop=True)
+    assert paired_spillover(main, shuffled)["friends_score_gap"] == 0.0
