@@ -7,8 +7,10 @@ the same way), averages each design point's replicates, and analyses the chosen 
 SALib::
 
     OUT/manifest.json        kind "sensitivity", options, versions, the files written
-    OUT/sobol_indices.csv    measure, parameter, S1, S1_conf, ST, ST_conf (95% intervals)
-    OUT/morris_indices.csv   measure, parameter, mu, mu_star, mu_star_conf, sigma
+    OUT/sobol_indices.csv    measure, parameter, S1, S1_conf, ST, ST_conf (95% intervals),
+                             points, replicate_noise_share, flags, samples_for_0.1
+    OUT/morris_indices.csv   measure, parameter, mu, mu_star, mu_star_conf, sigma, points,
+                             replicate_noise_share, flags
     OUT/sensitivity_sobol.png/.svg, OUT/sensitivity_morris.png/.svg   bar charts
 
 A non-empty ``--out`` must be a previous analysis (its ``manifest.json``): ``--resume``
@@ -22,8 +24,9 @@ Options in the sweep file::
     sobol_samples = 64          # Saltelli base sample (power of 2; default: samples)
     morris_trajectories = 20
 
-A design point whose measure is missing (e.g. no episode reached 12 months) gets the mean of
-the other points, because Sobol estimators need every point; the count is in ``filled``.
+How the indices are computed and read (no imputation of missing values, the replicate-noise
+share, the flags of indices that cannot be trusted, the base samples that would narrow the
+intervals): :mod:`spiral.experiments.sweeps.indices`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +43,13 @@ from spiral.experiments.common.outputs import (
     prepare_in_place,
     recorded_files,
     remove_recorded,
+)
+from spiral.experiments.sweeps.indices import (
+    bar_chart,
+    morris_indices,
+    point_means,
+    replicate_noise,
+    sobol_indices,
 )
 from spiral.experiments.sweeps.spec import SweepError, SweepSpec, load_sweep
 from spiral.experiments.sweeps.store import sweep_files, write_atomic, write_frame_atomic
@@ -109,119 +118,6 @@ def design_for(spec: SweepSpec, method: str, options: dict) -> SweepSpec:
     return replace(spec.with_design(method, samples), name=f"{spec.name}-{method}")
 
 
-def point_means(runs, measures: list[str]):
-    """Mean of each measure per design point (over replicates), in point order."""
-    missing = [m for m in measures if m not in runs.columns]
-    if missing:
-        import difflib
-
-        close = difflib.get_close_matches(missing[0], list(runs.columns), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise SweepError(f"[sensitivity] measure {missing[0]!r} is not a column of runs.csv"
-                         f"{hint}")
-    return runs.groupby("point")[measures].mean().sort_index()
-
-
-def _filled(values):
-    """Missing values replaced by the mean of the others; returns (array, count filled)."""
-    import numpy as np
-
-    values = np.asarray(values, dtype=float)
-    missing = np.isnan(values)
-    if missing.all():
-        return None, int(missing.sum())
-    out = values.copy()
-    out[missing] = values[~missing].mean()
-    return out, int(missing.sum())
-
-
-def sobol_indices(spec: SweepSpec, means, measures: list[str]):
-    """First-order and total Sobol indices with 95% confidence intervals, one row per pair."""
-    import pandas as pd
-    from SALib.analyze import sobol
-
-    rows = []
-    for measure in measures:
-        y, filled = _filled(means[measure].to_numpy())
-        if y is None:
-            continue
-        result = sobol.analyze(spec.problem(), y, calc_second_order=False, conf_level=0.95,
-                               seed=spec.seed)
-        for k, name in enumerate(spec.names):
-            rows.append({"measure": measure, "parameter": name,
-                         "S1": result["S1"][k], "S1_conf": result["S1_conf"][k],
-                         "ST": result["ST"][k], "ST_conf": result["ST_conf"][k],
-                         "points": len(y), "filled": filled})
-    return pd.DataFrame(rows, columns=["measure", "parameter", "S1", "S1_conf", "ST", "ST_conf",
-                                       "points", "filled"])
-
-
-def morris_indices(spec: SweepSpec, points: list[dict], means, measures: list[str]):
-    """Morris elementary-effect screening (mu, mu*, its 95% interval, sigma) per pair."""
-    import numpy as np
-    import pandas as pd
-    from SALib.analyze import morris
-
-    x = np.array([[p[name] for name in spec.names] for p in points], dtype=float)
-    rows = []
-    for measure in measures:
-        y, filled = _filled(means[measure].to_numpy())
-        if y is None:
-            continue
-        result = morris.analyze(spec.problem(), x, y, conf_level=0.95,
-                                num_levels=spec.morris_levels, seed=spec.seed)
-        for k, name in enumerate(spec.names):
-            rows.append({"measure": measure, "parameter": name, "mu": result["mu"][k],
-                         "mu_star": result["mu_star"][k],
-                         "mu_star_conf": result["mu_star_conf"][k],
-                         "sigma": result["sigma"][k], "points": len(y), "filled": filled})
-    return pd.DataFrame(rows, columns=["measure", "parameter", "mu", "mu_star", "mu_star_conf",
-                                       "sigma", "points", "filled"])
-
-
-def bar_chart(table, stem: Path, *, bars: tuple[tuple[str, str, str], ...],
-              title: str) -> list[Path]:
-    """One panel per measure: a bar per parameter and index, with its 95% interval.
-
-    Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no global backend) and saved as
-    PNG and SVG, each written under a temporary name and renamed.
-
-    Returns:
-        The files written (none if the table is empty).
-    """
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    measures = list(dict.fromkeys(table["measure"]))
-    if not measures:
-        return []
-    fig = Figure(figsize=(4.2 * len(measures), 3.8), layout="constrained")
-    axes = fig.subplots(1, len(measures), squeeze=False)
-    colours = ("#0072B2", "#D55E00", "#009E73")
-    for ax, measure in zip(axes[0], measures, strict=True):
-        part = table[table["measure"] == measure]
-        y = np.arange(len(part))
-        height = 0.8 / len(bars)
-        for k, (column, conf, label) in enumerate(bars):
-            ax.barh(y + k * height, part[column], height=height, xerr=part[conf],
-                    color=colours[k % len(colours)], label=label, capsize=2)
-        ax.set_yticks(y + height * (len(bars) - 1) / 2, part["parameter"])
-        ax.invert_yaxis()
-        ax.axvline(0, color="black", linewidth=0.6)
-        ax.set_title(measure, fontsize=10)
-    axes[0][0].legend(fontsize=8, loc="lower right")
-    fig.suptitle(title, fontsize=11)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix, options in ((".png", {"dpi": 150}), (".svg", {})):
-        path = stem.with_suffix(suffix)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        fig.savefig(tmp, format=suffix[1:], **options)
-        os.replace(tmp, path)
-        written.append(path)
-    return written
-
-
 def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
                     workers: int = 1, scheduler: str | None = None, resume: bool = False,
                     overwrite: bool = False, progress: bool = True,
@@ -266,21 +162,24 @@ def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None,
         remove_recorded(out, ours)
     sweeps = sorted({*(previous or {}).get("sweeps", []), *methods}) if mode == "resume" \
         else sorted(methods)
+    from importlib import metadata
+
     manifest = base_manifest(KIND, name=spec.name, sweep_file=str(spec.path) if spec.path
                              else None, options=options, methods=list(methods), sweeps=sweeps,
-                             complete=False)
+                             salib_version=metadata.version("SALib"), complete=False)
     _write_manifest(out, manifest)
     results = {}
     for method, design in designs.items():
         sweep = run_sweep(design, out / method, workers=workers, scheduler=scheduler,
                           resume=resume, progress=progress)
         means = point_means(sweep.runs, options["measures"])
+        noise = replicate_noise(sweep.runs, options["measures"])
         if method == "sobol":
-            table = sobol_indices(design, means, options["measures"])
+            table = sobol_indices(design, means, options["measures"], noise)
             bars = (("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST"))
             title = f"Sobol indices, {spec.name} (95% intervals)"
         else:
-            table = morris_indices(design, design.points(), means, options["measures"])
+            table = morris_indices(design, design.points(), means, options["measures"], noise)
             bars = (("mu_star", "mu_star_conf", "mu* (mean |effect|)"),)
             title = f"Morris screening, {spec.name} (95% intervals)"
         write_frame_atomic(table, out / f"{method}_indices.csv")

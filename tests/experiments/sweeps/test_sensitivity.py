@@ -37,7 +37,7 @@ def test_sobol_indices_of_a_function_with_known_answer():
                                       ["y"]).set_index("parameter")
     assert table.loc["network_weight", "S1"] == pytest.approx(1.0, abs=0.05)
     assert table.loc["network_weight", "ST"] == pytest.approx(1.0, abs=0.05)
-    for other in ("fear_mean", "listing_penalty"):
+    for other in ("fear_strength", "listing_penalty"):
         assert abs(table.loc[other, "S1"]) < 0.05 and table.loc[other, "ST"] < 0.05
     assert (table["S1_conf"] >= 0).all()
 
@@ -47,9 +47,9 @@ def test_sobol_total_index_sees_an_interaction():
     points = sobol.points()
     # y = (w - 0.425) * (f - 0.5): no first-order effect, all of it interaction
     table = sensitivity.sobol_indices(
-        sobol, outputs(points, lambda p: (p["network_weight"] - 0.425) * (p["fear_mean"] - 0.5)),
+        sobol, outputs(points, lambda p: (p["network_weight"] - 0.425) * (p["fear_strength"] - 0.5)),
         ["y"]).set_index("parameter")
-    for name in ("network_weight", "fear_mean"):
+    for name in ("network_weight", "fear_strength"):
         assert table.loc[name, "S1"] < 0.1 and table.loc[name, "ST"] > 0.8
 
 
@@ -57,18 +57,42 @@ def test_morris_screens_out_an_inactive_parameter():
     _, morris = designs()
     points = morris.points()
     table = sensitivity.morris_indices(
-        morris, points, outputs(points, lambda p: 2 * p["fear_mean"] + p["listing_penalty"] / 250),
+        morris, points, outputs(points, lambda p: 2 * p["fear_strength"] + p["listing_penalty"] / 250),
         ["y"]).set_index("parameter")
     assert table.loc["network_weight", "mu_star"] == pytest.approx(0.0, abs=1e-9)
-    assert table.loc["fear_mean", "mu_star"] > 0
+    assert table.loc["fear_strength", "mu_star"] > 0
     assert table.loc["listing_penalty", "mu_star"] > 0
-    assert table.loc["fear_mean", "sigma"] == pytest.approx(0.0, abs=1e-9)  # linear: no spread
+    assert table.loc["fear_strength", "sigma"] == pytest.approx(0.0, abs=1e-9)  # linear: no spread
 
 
-def test_missing_values_are_filled_and_counted():
-    values, filled = sensitivity._filled([1.0, np.nan, 3.0])
-    assert list(values) == [1.0, 2.0, 3.0] and filled == 1
-    assert sensitivity._filled([np.nan])[0] is None
+def test_missing_values_are_never_imputed_but_analysed_as_missingness():
+    sobol, _ = designs(64)
+    points = sobol.points()
+    # the measure exists only where network_weight > 0.4: its missingness is decided by it
+    frame = pd.DataFrame({"y": [p["fear_strength"] if p["network_weight"] > 0.4 else np.nan
+                                for p in points]})
+    table = sensitivity.sobol_indices(sobol, frame, ["y"])
+    assert set(table["measure"]) == {"missing:y"}  # no imputed "y" rows
+    missing = table.set_index("parameter")
+    assert missing.loc["network_weight", "ST"] > 0.8
+    assert missing.loc["fear_strength", "ST"] < 0.1
+
+
+def test_replicate_noise_share_and_flags():
+    from spiral.experiments.sweeps.indices import replicate_noise
+
+    runs = pd.DataFrame({"point": [0, 0, 1, 1], "y": [1.0, 3.0, 11.0, 13.0],
+                         "z": [1.0, 1.0, 1.0, 1.0]})
+    noise = replicate_noise(runs, ["y", "z"])
+    within, total = 2.0, runs["y"].var(ddof=1)
+    assert noise["y"] == pytest.approx(within / total)
+    assert np.isnan(noise["z"])  # no variance at all
+    sobol, _ = designs(16)
+    points = sobol.points()
+    rng = np.random.default_rng(0)
+    table = sensitivity.sobol_indices(sobol, outputs(points, lambda p: rng.normal()), ["y"])
+    assert table["flags"].str.contains("interval wider than the index").any()
+    assert (table["samples_for_0.1"] > 16).all()
 
 
 def test_command_end_to_end(tmp_path, capsys):
@@ -77,8 +101,10 @@ def test_command_end_to_end(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "sobol indices" in printed and "morris indices" in printed
     sobol = pd.read_csv(out / "sobol_indices.csv")
-    assert set(sobol["measure"]) == {"amplification_12m", "isolated_share"}
-    assert set(sobol["parameter"]) == {"network_weight", "fear_mean", "listing_penalty"}
+    assert set(sobol["measure"]) <= {"score_loss_12m__spiral", "isolated_share__spiral",
+                                     "missing:score_loss_12m__spiral",
+                                     "missing:isolated_share__spiral"}
+    assert set(sobol["parameter"]) == {"network_weight", "fear_strength", "listing_penalty"}
     assert sobol[["S1", "S1_conf", "ST", "ST_conf"]].notna().all().all()
     morris = pd.read_csv(out / "morris_indices.csv")
     assert len(morris) == 6 and (morris["mu_star"] >= 0).all()
@@ -110,12 +136,12 @@ def test_bad_sensitivity_options(tmp_path, change, pattern):
 
 def test_values_lists_cannot_be_analysed(tmp_path):
     text = SMALL.read_text().replace('design = "sobol"\nsamples = 8', 'design = "grid"').replace(
-        "fear_mean = { low = 0.1, high = 0.9 }", "fear_mean = { values = [0.1, 0.9] }").replace(
+        "fear_strength = { low = 0.0, high = 1.0 }", "fear_strength = { values = [0.1, 0.9] }").replace(
         "network_weight = { low = 0.05, high = 0.8 }",
         "network_weight = { low = 0.05, high = 0.8, steps = 2 }").replace(
         "listing_penalty = { low = 50.0, high = 300.0 }",
         "listing_penalty = { low = 50.0, high = 300.0, steps = 2 }")
-    with pytest.raises(SweepError, match="fear_mean: sensitivity analysis needs a numeric range"):
+    with pytest.raises(SweepError, match="fear_strength: sensitivity analysis needs a numeric range"):
         sensitivity.sensitivity_options(load_sweep(write(tmp_path, text)))
 
 
