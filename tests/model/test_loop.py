@@ -72,3 +72,41 @@ def test_contact_loss_rises_with_network_weight_in_spiral_and_not_in_chain():
     chain_low = [_contact_loss(0.05, s, fear_strength=0.0) for s in seeds]
     chain_high = [_contact_loss(0.7, s, fear_strength=0.0) for s in seeds]
     assert chain_low == chain_high  # stigma alone does not read the score: identical cuts
+
+
+def _hazard_counts(seeds, **changes):
+    """Pooled drops and pairs at risk, months 0-1 and 4-6 after hearing."""
+    import pandas as pd
+    from spiral.experiments.measures.loop import at_risk_pairs, drop_hazard
+
+    tables = []
+    for seed in seeds:
+        p = Params(ticks=30, cohort_share=0.03, cohort_tick=4, listing_rate=0.0,
+                   wrongful_rate=0.0, compliance_rate=0.0, reconnect_rate=0.0,
+                   stigma_concentration=1e6, fear_concentration=1e6, **changes)
+        engine = ArrayEngine(p, seed=seed)
+        engine.run()
+        tables.append(drop_hazard(at_risk_pairs(engine.data().events, 30), max_months=8))
+    pooled = pd.concat(tables).groupby("months_since_heard")[["at_risk", "drops"]].sum()
+    early, late = pooled.loc[[0, 1]].sum(), pooled.loc[[4, 5, 6]].sum()
+    return early, late
+
+
+def _z(early, late) -> float:
+    """Two-proportion z statistic, late hazard minus early hazard."""
+    p1, p2 = early["drops"] / early["at_risk"], late["drops"] / late["at_risk"]
+    pooled = (early["drops"] + late["drops"]) / (early["at_risk"] + late["at_risk"])
+    se = np.sqrt(pooled * (1 - pooled) * (1 / early["at_risk"] + 1 / late["at_risk"]))
+    return float((p2 - p1) / se)
+
+
+def test_per_friend_hazard_rises_as_the_score_falls_in_spiral_and_not_in_chain():
+    """Homogeneous propensities, so that who is left at risk does not mask the rule itself:
+    in `spiral` a friend's chance of dropping the listed rises in the months after hearing
+    (the listed score keeps falling, the fear channel grows); in `chain` it does not."""
+    seeds = range(6)
+    z_spiral = _z(*_hazard_counts(seeds))
+    z_chain = _z(*_hazard_counts(seeds, fear_strength=0.0))
+    critical = stats.norm.isf(0.005)  # two-sided 1% test
+    assert z_spiral > critical
+    assert abs(z_chain) < critical
