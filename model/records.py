@@ -173,6 +173,11 @@ def _index_dtype(size: int) -> type:
     return np.int32 if size < 2**31 else np.int64
 
 
+def _empty(dtypes: dict) -> pd.DataFrame:
+    """A table without rows whose columns carry the dtypes a table with rows would have."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+
+
 def widened(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its integer columns as int64 and float columns as float64.
 
@@ -356,7 +361,8 @@ class Recorder:
     def _events_table(self) -> pd.DataFrame:
         cols = ["tick", "event", "citizen", "other", "detail"]
         if not self._events:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+            return _empty({"tick": np.int32, "event": object, "citizen": self._ids,
+                           "other": self._ids, "detail": object})
         sizes = [c.size for _, _, c, _, _ in self._events]
         tick = np.repeat([t for t, _, _, _, _ in self._events], sizes).astype(np.int32)
         code = np.repeat([_EVENT_KINDS.index(k) for _, k, _, _, _ in self._events], sizes)
@@ -371,19 +377,21 @@ class Recorder:
                              "detail": detail[order]}, copy=False)
 
     def _tracked_table(self) -> pd.DataFrame:
-        cols = ["citizen", "tick", "score", "contacts", "grade", "listed"]
         if not self._tracked:
-            return pd.DataFrame(columns=cols)
+            return _empty({"citizen": np.int64, "tick": np.int64, "score": np.float64,
+                           "contacts": np.int64, "grade": object, "listed": bool})
         parts = [pd.DataFrame({"citizen": ids, "tick": t, "score": s, "contacts": d,
                                "grade": np.asarray(GRADES)[g], "listed": li})
                  for t, ids, s, d, g, li in self._tracked]
         return pd.concat(parts, ignore_index=True)
 
     def _listed_table(self) -> pd.DataFrame:
-        cols = ["citizen", "listing_tick", "tick", "ticks_since_listing", "score", "contacts",
-                "listed", "wrongful", "scripted", "delisting_tick"]
         if not self._traj:
-            return pd.DataFrame(columns=cols)
+            small = _index_dtype(max(self.n, 2))
+            return _empty({"citizen": small, "listing_tick": small, "tick": small,
+                           "ticks_since_listing": small, "score": np.float32,
+                           "contacts": np.int32, "listed": bool, "wrongful": bool,
+                           "scripted": bool, "delisting_tick": small})
         # rows of each episode: one per month from the month before its listing to the last
         # month recorded, placed straight into (listing tick, citizen, tick) order
         first = self.episode_tick - 1

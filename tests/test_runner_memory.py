@@ -29,6 +29,11 @@ def _widened(data: RunData) -> RunData:
     return RunData(*(widened(getattr(data, name)) for name in TABLES))
 
 
+def _summarise(variants: dict[str, RunData], scenario) -> dict:
+    return measures.summarise_run(variants, main=scenario.main_variant,
+                                  baseline=scenario.baseline_variant)
+
+
 def test_big_tables_are_held_narrow(result):
     listed, citizens = result.data.listed, result.data.citizens
     assert len(listed) > 0
@@ -38,7 +43,8 @@ def test_big_tables_are_held_narrow(result):
     assert listed["score"].dtype == np.float32
     assert citizens["hops_to_listed"].dtype == np.int8
     assert result.data.initial_ties["u"].dtype == np.int32
-    assert result.data_cf.initial_ties is result.data.initial_ties  # one copy for both
+    # one copy for every variant
+    assert all(v.initial_ties is result.data.initial_ties for v in result.variants.values())
 
 
 def test_files_and_tables_are_in_canonical_dtypes_with_the_same_values(result, tmp_path):
@@ -48,28 +54,41 @@ def test_files_and_tables_are_in_canonical_dtypes_with_the_same_values(result, t
         table = tables[name]
         assert not any(d.kind in "iuf" and d.itemsize < 8 for d in table.dtypes), name
         stored = pd.read_parquet(out / f"{name}.parquet")
+        # the files lead with the replicate (0: the run of the given seed)
+        assert stored.columns[0] == "replicate" and (stored["replicate"] == 0).all(), name
+        assert stored["replicate"].dtype == np.int64
+        stored = stored.drop(columns="replicate")
         pd.testing.assert_frame_equal(stored, table, check_dtype=True)
         from_csv = pd.read_csv(out / f"{name}.csv", keep_default_na=False)
+        assert (from_csv.pop("replicate") == 0).all(), name
         numeric = [c for c, d in table.dtypes.items() if d.kind in "iuf"]
         pd.testing.assert_frame_equal(from_csv[numeric], table[numeric], check_dtype=True)
     listed = tables["listed"]
     narrow = result.data.listed
-    feedback = listed[listed["variant"] == "feedback"].drop(columns="variant")
-    assert np.array_equal(feedback["score"].to_numpy(), narrow["score"].to_numpy())
+    assert result.scenario.main_variant == "spiral"
+    main = listed[listed["variant"] == "spiral"].drop(columns="variant")
+    assert np.array_equal(main["score"].to_numpy(), narrow["score"].to_numpy())
+    assert set(listed["variant"]) == set(result.variants) - {"unlisted"}  # no episodes there
 
 
 def test_measures_are_the_same_on_narrow_widened_and_shuffled_tables(result):
-    summary = measures.summarise(result.data, result.data_cf)
+    scenario = result.scenario
+    summary = _summarise(result.variants, scenario)
     assert summary == result.summary
-    assert measures.summarise(_widened(result.data), _widened(result.data_cf)) == summary
+    assert summary["score_loss_12m__spiral"] is not None  # against the unlisted twin
+    wide = {name: _widened(data) for name, data in result.variants.items()}
+    assert _summarise(wide, scenario) == summary
     rng = np.random.default_rng(3)
-    shuffled = _widened(result.data)
-    shuffled.listed = shuffled.listed.iloc[rng.permutation(len(shuffled.listed))]
-    shuffled.citizens = shuffled.citizens.iloc[rng.permutation(len(shuffled.citizens))]
-    assert measures.summarise(shuffled, result.data_cf) == summary
+    shuffled = dict(wide)
+    for name in (scenario.main_variant, scenario.baseline_variant, "unlisted"):
+        data = shuffled[name] = _widened(result.variants[name])
+        for table in ("listed", "citizens", "tracked"):
+            frame = getattr(data, table)
+            setattr(data, table, frame.iloc[rng.permutation(len(frame))])
+    assert _summarise(shuffled, scenario) == summary
     by_citizen = result.data.listed.sort_values(["citizen", "listing_tick", "tick"])
     episodes = measures.Episodes(by_citizen)
-    assert episodes.count == summary["listing_episodes"]
+    assert episodes.count == summary["listing_episodes__spiral"]
     assert measures.isolation(by_citizen) == measures.isolation(result.data.listed)
 
 
@@ -83,18 +102,31 @@ def test_score_loss_matches_a_plain_join(result):
         expected = (joined["before"] - joined["after"]).mean()
         assert measures.score_loss(result.data.listed, horizon) == pytest.approx(expected,
                                                                                    abs=0)
+        if horizon in measures.HORIZONS:  # the summary's before/after loss is score_drop
+            assert result.summary[f"score_drop_{horizon}m__spiral"] == round(expected, 6)
+    # score_loss: against the same citizen in the unlisted twin, the same month
+    twin = widened(result.variants["unlisted"].tracked).set_index(["citizen", "tick"])["score"]
+    for horizon in measures.HORIZONS:
+        rows = listed[listed["ticks_since_listing"] == horizon]
+        if rows.empty:
+            continue
+        lost = twin.loc[list(zip(rows["citizen"], rows["tick"], strict=True))].to_numpy() \
+            - rows["score"].to_numpy()
+        assert result.summary[f"score_loss_{horizon}m__spiral"] == round(lost.mean(), 6)
 
 
 def test_spiral_bands_same_for_stacked_and_per_variant_tables(result):
-    per_variant = {"feedback": result.data.listed, "counterfactual": result.data_cf.listed}
+    per_variant = {name: data.listed for name, data in result.variants.items()}
     stacked = result.tables()["listed"]
     metrics = ("score", "score_change", "contacts")
     by_name = measures.percentiles_since_listing(per_variant, metrics=metrics)
     assert len(by_name) > 0
     pd.testing.assert_frame_equal(
         by_name, measures.percentiles_since_listing(stacked, metrics=metrics))
+    # every variant with listing episodes, in name order (the unlisted twin has none)
+    assert list(by_name["variant"].unique()) == sorted(set(result.variants) - {"unlisted"})
     first = by_name[by_name["metric"] == "score_change"].iloc[0]
-    assert (first["variant"], first["months_since_listing"]) == ("counterfactual", -1)
+    assert (first["variant"], first["months_since_listing"]) == ("chain", -1)
     assert first["median"] == 0.0  # the month before the listing is the baseline
 
 

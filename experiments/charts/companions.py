@@ -96,7 +96,7 @@ def scar_case(tables: dict[str, pd.DataFrame], manifest: dict) -> tuple[cd.ScarC
 
     scenario = load_scenario(SCAR_SCENARIO)
     result = run_scenario(scenario, paired=False, track=range(scenario.params.n_citizens))
-    companion = {k: v.copy() for k, v in result.tables().items()}
+    companion = cd.compared_pair(result.tables(), main=scenario.main_variant)
     case = cd.pick_scar_case(companion)
     meta = make_manifest(result)
     return (case, run_source(meta, extra=" (companion run)"),

@@ -44,7 +44,8 @@ def read_run(folder: Path) -> dict[str, pd.DataFrame]:
 
 def _compared_pair(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, pd.DataFrame]:
     """The first replicate's main and baseline variants, labelled ``feedback`` and
-    ``counterfactual`` (the two the charts compare; the manifest names them)."""
+    ``counterfactual`` (the two the charts compare; the manifest names them).
+    """
     import json
 
     manifest_path = folder / "manifest.json"
@@ -62,7 +63,8 @@ def _compared_pair(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, p
 def compared_pair(tables: dict[str, pd.DataFrame], *, main: str,
                   baseline: str | None = None) -> dict[str, pd.DataFrame]:
     """The first replicate's ``main`` and ``baseline`` variants of tables with a ``variant``
-    column, relabelled ``feedback`` and ``counterfactual`` (the names the charts use)."""
+    column, relabelled ``feedback`` and ``counterfactual`` (the names the charts use).
+    """
     relabel = {main: "feedback"}
     if baseline is not None and baseline != main:
         relabel[baseline] = "counterfactual"

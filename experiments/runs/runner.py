@@ -78,10 +78,13 @@ class RunResult:
 
         In the canonical dtypes, as written to the results files.
         """
-        out = {name: widened(pd.concat([labelled(frame, variant)
-                                        for variant, frame in self.variant_tables(name)],
-                                       ignore_index=True))
-               for name in ("timeseries", "listed", "events", "citizens", "tracked")}
+        out = {}
+        for name in ("timeseries", "listed", "events", "citizens", "tracked"):
+            parts = [labelled(frame, variant) for variant, frame in self.variant_tables(name)]
+            # empty parts (the unlisted twin's episodes, untracked variants) add no rows, and
+            # their untyped columns would turn every column into objects
+            parts = [p for p in parts if len(p)] or parts[:1]
+            out[name] = widened(pd.concat(parts, ignore_index=True))
         out["initial_ties"] = widened(self.data.initial_ties)
         return out
 

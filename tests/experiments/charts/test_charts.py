@@ -20,6 +20,13 @@ CHART_IDS = ("spiral", "who-drops-you", "guilt-by-association", "the-scar", "gra
              "tipping-point")
 TINY_GRID = {"fear": (0.2, 0.8), "weight": (0.0, 0.8), "citizens": 150, "months": 24,
              "replicates": 1}
+# the charts compare the run's main and baseline variants, relabelled for the chart code
+AS_CHARTED = {"feedback": "spiral", "counterfactual": "penalty"}
+
+
+def run_rows(table: pd.DataFrame, charted: str) -> pd.DataFrame:
+    """Rows of a results-folder table (replicate 0) behind the chart's variant ``charted``."""
+    return table[(table["replicate"] == 0) & (table["variant"] == AS_CHARTED[charted])]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,16 @@ def run_dir(tmp_path_factory) -> Path:
 def book(run_dir):
     return charts.make_charts(run_dir, run_dir / "charts", formats=("png", "svg"),
                               grid=TINY_GRID)
+
+
+def test_the_charts_compare_the_manifests_main_and_baseline_variants(run_dir):
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["variants"]["main"] == AS_CHARTED["feedback"]
+    assert manifest["variants"]["baseline"] == AS_CHARTED["counterfactual"]
+    tables = charts_data.read_run(run_dir)
+    for name in ("listed", "citizens", "timeseries", "events", "tracked"):
+        assert set(tables[name]["variant"]) == {"feedback", "counterfactual"}, name
+        assert "replicate" not in tables[name].columns
 
 
 def test_every_chart_is_written_with_data_and_alt_text(book):
@@ -70,8 +87,8 @@ def test_spiral_csv_matches_the_listed_table(book, run_dir):
     listed = pd.read_csv(run_dir / "listed.csv")
     for variant in ("feedback", "counterfactual"):
         for month in (-1, 0, 6, 12):
-            rows = listed[(listed["variant"] == variant)
-                          & (listed["ticks_since_listing"] == month)]
+            rows = run_rows(listed, variant)
+            rows = rows[rows["ticks_since_listing"] == month]
             for metric in ("score", "contacts"):
                 got = plotted[(plotted["variant"] == variant) & (plotted["metric"] == metric)
                               & (plotted["months_since_listing"] == month)].iloc[0]
@@ -84,7 +101,8 @@ def test_spiral_csv_matches_the_listed_table(book, run_dir):
 def test_association_csv_matches_the_citizens_table(book, run_dir):
     plotted = pd.read_csv(book.out / "guilt-by-association.csv")
     citizens = pd.read_csv(run_dir / "citizens.csv")
-    fb = citizens[(citizens["variant"] == "feedback") & ~citizens["ever_listed"]]
+    fb = run_rows(citizens, "feedback")
+    fb = fb[~fb["ever_listed"]]
     friends = fb[fb["friend_of_listed"]]
     row = plotted[(plotted["variant"] == "feedback")
                   & (plotted["group"] == "friends of the blacklisted")].iloc[0]
@@ -99,7 +117,7 @@ def test_association_csv_matches_the_citizens_table(book, run_dir):
 def test_grades_csv_matches_the_timeseries(book, run_dir):
     plotted = pd.read_csv(book.out / "grades-over-time.csv")
     ts = pd.read_csv(run_dir / "timeseries.csv")
-    ts = ts[ts["variant"] == "feedback"]
+    ts = run_rows(ts, "feedback")
     assert plotted["month"].tolist() == ts["tick"].tolist()
     for g in "ABCD":
         assert np.allclose(plotted[f"grade_{g}_percent"], ts[f"share_{g}"] * 100)

@@ -205,21 +205,45 @@ def test_score_assortativity_matches_networkx():
 
 
 def test_listing_on_a_path_costs_exactly_the_penalty_and_hops_count_from_it():
+    # A town whose score ignores friends (network weight 0): 'spiral' has every channel on
+    # (stigma cuts the listed citizen's only tie; fear is exactly zero at weight 0),
+    # 'penalty' none. The two runs differ in events, yet the scores must agree, and both lose
+    # exactly the penalty against the unlisted twin (no drift in a quiet town).
     graph = nx.path_graph(5)
     listing = [ScriptedListing(0, 2, False)]
-    on = quiet_params(network_weight=0.0, unfriend_rule="none", ticks=30)
+    town = {"network_weight": 0.0, "ticks": 30, "hearing_prob": 1.0, "turnover_rate": 0.0,
+            "reconnect_rate": 0.0}
+    on = quiet_params(**town, stigma_strength=1.0, stigma_mean=0.99,
+                      stigma_concentration=1e6, fear_strength=1.0)
+    off = quiet_params(**town, stigma_strength=0.0, fear_strength=0.0)
     data = simulate(on, seed=5, network=graph, listings=listing)
-    data_cf = simulate(on, seed=5, network=graph, listings=listing)
-    summary = measures.summarise(data, data_cf)
-    assert summary["score_loss_6m"] == 150 and summary["score_loss_12m"] == 150
-    # month 24: the 24-month term is over; the lingering penalty starts at its full 50 points
-    assert summary["score_loss_24m"] == 50
-    assert summary["amplification_12m"] == 1.0
-    assert summary["isolated_share"] == 0.0
-    assert summary["reach_hops"] == 0 and summary["friends_score_gap"] == 0
-    cit = data.citizens.set_index("citizen")
-    assert list(cit["hops_to_listed"]) == [0, 1, 2, 3, 4]
-    assert list(cit["friend_of_listed"]) == [False, True, False, False, False]
+    data_cf = simulate(off, seed=5, network=graph, listings=listing)
+    twin = simulate(on, seed=5, network=graph, track=(0,))
+    cuts = data.events[data.events["event"] == "cut"]
+    assert [tuple(p) for p in cuts[["citizen", "other"]].to_numpy()] == [(1, 0)]
+    assert not (data_cf.events["event"] == "cut").any()
+    summary = measures.summarise_run({"unlisted": twin, "penalty": data_cf, "spiral": data},
+                                     main="spiral", baseline="penalty")
+    for v in ("spiral", "penalty"):
+        for h in (6, 12):
+            assert summary[f"score_loss_{h}m__{v}"] == 150
+            assert summary[f"score_drop_{h}m__{v}"] == 150
+        # month 24: the 24-month term is over; the lingering penalty starts at its full 50
+        assert summary[f"score_loss_24m__{v}"] == 50 and summary[f"score_drop_24m__{v}"] == 50
+    # the channels add nothing to the score at weight 0, only to the lost ties
+    assert summary["score_loss_12m__spiral-penalty"] == 0
+    assert summary["contact_loss_12m__spiral-penalty"] == 1.0
+    assert summary["contact_loss_12m__penalty"] == 0 and summary["contact_drop_12m__penalty"] == 0
+    assert summary["isolated_share__spiral"] == 1.0 and summary["isolated_share__penalty"] == 0
+    assert summary["reach_hops__spiral-penalty"] == 0
+    assert summary["friends_score_gap__spiral-penalty"] == 0
+    assert summary["friends_contacts_gap__spiral-penalty"] == 1  # friend 1 lost citizen 0
+    assert summary["listing_episodes__unlisted"] == 0
+    for run in (data, data_cf):
+        cit = run.citizens.set_index("citizen")
+        assert list(cit["hops_to_listed"]) == [0, 1, 2, 3, 4]  # on the starting network
+        assert list(cit["friend_of_listed"]) == [False, True, False, False, False]
+    assert data.citizens["final_score"].tolist() == data_cf.citizens["final_score"].tolist()
 
 
 def test_summarise_keys_do_not_depend_on_the_run(listed):
@@ -228,3 +252,13 @@ def test_summarise_keys_do_not_depend_on_the_run(listed):
     busy = simulate(quiet_params(ticks=30), seed=1, network=graph,
                     listings=[ScriptedListing(1, 2, True)])
     assert list(measures.summarise(quiet, quiet)) == list(measures.summarise(busy, busy))
+    # the same for a run's variants: with no listing at all, or with one and its unlisted twin
+    busy_off = simulate(quiet_params(ticks=30, stigma_strength=0.0, fear_strength=0.0,
+                                     network_weight=0.0), seed=1, network=graph,
+                        listings=[ScriptedListing(1, 2, True)])
+    twin = simulate(quiet_params(ticks=30), seed=1, network=graph, track=(1,))
+    keys = [list(measures.summarise_run(v, main="spiral", baseline="penalty")) for v in (
+        {"unlisted": quiet, "penalty": quiet, "spiral": quiet},
+        {"unlisted": twin, "penalty": busy_off, "spiral": busy})]
+    assert keys[0] == keys[1]
+    assert {"score_loss_12m__spiral-penalty", "reach_hops__spiral-penalty"} <= set(keys[0])

@@ -7,7 +7,8 @@ import inspect
 
 from spiral.experiments import measures
 
-SUBMODULES = ("episodes", "spillover", "network", "bands", "summary")
+SUBMODULES = ("episodes", "spillover", "network", "bands", "summary", "registry", "variants",
+              "loop")
 
 
 def test_package_reexports_every_public_function_and_class():
