@@ -1,8 +1,9 @@
 """The ``spiral`` command line.
 
 ``spiral params`` and ``spiral scenarios`` live here. Other commands (``spiral run`` in
-:mod:`spiral.experiments.runs.command`, sweeps, charts, ...) live in their own modules, each with ``configure(parser)`` and ``main(args) -> int``, and are listed
-in :data:`COMMANDS`; their heavy imports happen only when the command runs.
+:mod:`spiral.experiments.runs.command`, sweeps, charts, ...) live in their own modules, each
+with ``configure(parser)`` and ``main(args) -> int``, and are listed in :data:`COMMANDS`;
+their heavy imports happen only when the command runs.
 
 Any :class:`~spiral.model.errors.InputError` (a bad parameter, scenario, network file or
 sweep file), a usage error and a file-system fault (full disk, read-only file system,

@@ -3,6 +3,8 @@
 Two styles: ``web`` (6 inches wide, large type: readable when shown 600 px wide) and
 ``print`` (7 inches, a two-column newspaper width, smaller type). Both save PNG at 300 dpi and
 SVG with text kept as text (the graphics desk can restyle it; tests can find the title).
+Saving is deterministic: no date in SVG or PDF metadata, a fixed ``svg.hashsalt`` and root
+``svg.id`` (the ids of clip paths and glyphs), so the same numbers give byte-identical files.
 Colours come from the one palette, :mod:`spiral.experiments.charts.palette`.
 
 Figures are :class:`matplotlib.figure.Figure` objects with their own Agg canvas, never
@@ -22,6 +24,8 @@ from matplotlib.figure import Figure
 
 DPI = 300
 FORMATS = ("png", "svg", "pdf")
+# fixed ids in SVG files (matplotlib salts them with a random value by default)
+DETERMINISTIC = {"svg.hashsalt": "blacklist-spiral", "svg.id": "chart"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def save(fig, stem: Path, formats: tuple[str, ...], style: Style) -> dict[str, s
     """
     stem.parent.mkdir(parents=True, exist_ok=True)
     files = {}
-    with matplotlib.rc_context(rc(style)):
+    with matplotlib.rc_context({**rc(style), **DETERMINISTIC}):
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
             fig.savefig(path, format=fmt, dpi=DPI if fmt == "png" else None,
@@ -119,5 +123,5 @@ def _metadata(fmt: str) -> dict | None:
     if fmt == "svg":
         return {"Date": None}
     if fmt == "pdf":
-        return {"CreationDate": None}
+        return {"CreationDate": None, "ModDate": None}
     return None

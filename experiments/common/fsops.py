@@ -4,7 +4,9 @@
 rule); this module does the moving: it turns a file-system fault into one
 :class:`~spiral.model.errors.InputError` line (:func:`fs_error`), finds and removes the
 temporary folders of dead processes (:func:`remove_stale_temporaries`, by ``os.kill(pid, 0)``),
-and swaps a set of files into a folder with a way back (:func:`swap_files`).
+swaps a set of files into a folder with a way back (:func:`swap_files`) and locks a folder
+written in place (:class:`FolderLock`: ``flock`` on ``FOLDER/.spiral.lock``, released by the
+kernel when the holder dies, so a killed process never leaves a lock that blocks a resume).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from spiral.model.errors import InputError
 
 MARKER = ".spiral-partial"  # inside a temporary folder while it is being written
+LOCK = ".spiral.lock"  # inside a folder written in place while a process writes it
 TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)$")
 _ERRNO_TEXT = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)
 CAUSES = {errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
@@ -166,3 +169,91 @@ def swap_files(folder: Path, new_from: Path, new: list[str], old: set[str], back
         raise
     prune_empty(folder, set(old) - set(new))
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def remove_recorded(out: Path, files) -> None:
+    """Delete the given relative files in ``out`` (ours), then folders they leave empty."""
+    safe = recorded_files({"files": list(files)})
+    for rel in safe:
+        path = out / rel
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    prune_empty(out, safe)
+
+
+class FolderLock:
+    """An exclusive lock on a folder written in place (a sweep), held by one process at a time.
+
+    ``flock`` on ``FOLDER/.spiral.lock`` (non-blocking): a second process gets one line
+    naming the holder's pid. The kernel releases the lock when the holder dies, so after a
+    ``kill -9`` the next resume takes it. :meth:`release` removes the file; a lock on a file
+    removed meanwhile is retaken on the new file, so two processes never both hold it.
+    Where ``fcntl`` is missing (Windows) the lock does nothing.
+    """
+
+    def __init__(self, folder: Path, label: str = "--out") -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK
+        self.label = label
+        self._fd: int | None = None
+
+    def acquire(self) -> FolderLock:
+        """Take the lock.
+
+        Raises:
+            InputError: Another process holds it (one line with its pid), or the folder
+                cannot be written.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise fs_error(self.folder, exc) or InputError(
+                    f"{self.label} {self.folder}: cannot lock the folder ({exc.strerror or exc})"
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = _read_pid(fd)
+                os.close(fd)
+                who = f"process {holder}" if holder else "another process"
+                raise InputError(f"{self.label} {self.folder}: {who} is writing there (it holds "
+                                 f"{LOCK}); wait for it to finish or stop it, then resume"
+                                 ) from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except OSError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the file was removed by its previous holder: lock the new one
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock (nothing if not held)."""
+        if self._fd is None:
+            return
+        quietly(os.unlink, self.path)
+        quietly(os.close, self._fd)
+        self._fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None

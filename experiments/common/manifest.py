@@ -11,6 +11,12 @@ sensitivity``, ``spiral validate``) starts its manifest with :func:`base_manifes
 The project's version is defined once, in ``pyproject.toml``, and read from the installed
 distribution's metadata (:func:`project_version`); ``versions`` covers every dependency the
 distribution declares (so a mismatch between two machines can be named), plus Python.
+
+Seeds are 63-bit integers, which JSON readers in R or JavaScript and spreadsheets round to a
+double. Every seed field of a manifest (``seed``, ``sweep_seed``, ...) therefore also comes as
+text: ``seed_text = "6_716_045_083_268_726_496"`` (:func:`seed_text`, digits grouped by
+underscores, which R and spreadsheets keep as text and Python's ``int()`` and ``spiral run
+--seed`` read back exactly).
 """
 
 from __future__ import annotations
@@ -103,6 +109,36 @@ def git_describe() -> str | None:
     return _git("describe", "--tags", "--always", "--dirty")
 
 
+def seed_text(seed: int) -> str:
+    """A seed as text that no reader rounds: digits grouped by ``_`` (``6_716_045_...``).
+
+    >>> seed_text(6716045083268726496)
+    '6_716_045_083_268_726_496'
+    >>> int(seed_text(12345))
+    12345
+    """
+    return format(int(seed), "_d")
+
+
+def with_seed_texts(value):
+    """``value`` with a ``NAME_text`` entry (:func:`seed_text`) next to every integer seed.
+
+    A seed is an integer under a key ``seed`` or ending in ``_seed``, in any nested dict or
+    list.
+    """
+    if isinstance(value, list):
+        return [with_seed_texts(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        out[key] = with_seed_texts(item)
+        if (key == "seed" or str(key).endswith("_seed")) and isinstance(item, int) \
+                and not isinstance(item, bool) and f"{key}_text" not in value:
+            out[f"{key}_text"] = seed_text(item)
+    return out
+
+
 def base_manifest(kind: str, **fields) -> dict:
     """A manifest: format version and kind, the command's ``fields``, then provenance.
 
@@ -111,10 +147,11 @@ def base_manifest(kind: str, **fields) -> dict:
         **fields: The command's own entries (parameters, seeds, timings, ...).
 
     Returns:
-        ``format_version``, ``kind``, the fields, ``version``, ``versions``, ``git``
-        (``commit`` and ``describe``), ``command`` and ``created_utc``.
+        ``format_version``, ``kind``, the fields (each integer seed also as text, see
+        :func:`with_seed_texts`), ``version``, ``versions``, ``git`` (``commit`` and
+        ``describe``), ``command`` and ``created_utc``.
     """
-    return {"format_version": FORMAT_VERSION, "kind": kind, **fields,
+    return {"format_version": FORMAT_VERSION, "kind": kind, **with_seed_texts(fields),
             "version": project_version(), "versions": package_versions(),
             "git": {"commit": git_commit(), "describe": git_describe()},
             "command": list(sys.argv),

@@ -16,8 +16,9 @@ write.**
   ``.NAME.tmp-PID`` and renames it when complete, so a failure never leaves a half-written
   folder. Replacing a previous output moves away only the files its manifest recorded and
   keeps everything else (the user's notes). Temporaries of dead processes are removed.
-* :func:`prepare_in_place` (sweeps, sensitivity analyses) is for resumable outputs written in
-  place: it refuses a non-empty folder that is not a previous output of the same kind.
+* :func:`prepare_in_place` and :func:`lock_in_place` (sweeps, sensitivity analyses) are for
+  resumable outputs written in place: they refuse a non-empty folder that is not a previous
+  output of the same kind; :func:`lock_in_place` holds a lock on the folder meanwhile.
 
 File-system faults (permission denied, read-only file system, full disk) become one line
 naming the folder and the cause, with nothing half-written left behind. The moving of files
@@ -34,17 +35,19 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from spiral.experiments.common.fsops import (
+    LOCK,
     MARKER,
+    FolderLock,
     files_under,
     fs_error,
     make_parents,
     mark,
-    prune_empty,
     recorded_files,
     remove_if_empty,
     remove_stale_temporaries,
     swap_files,
 )
+from spiral.experiments.common.fsops import remove_recorded as remove_recorded  # re-exported
 from spiral.model.errors import InputError
 
 RESULTS = Path("results")
@@ -150,8 +153,9 @@ def our_output(folder: Path, kind: str, manifest_name: str = "manifest.json", *,
 
 
 def _non_empty(folder: Path) -> bool:
+    """Whether ``folder`` holds anything (a lock file of ours left by a killed process aside)."""
     try:
-        return folder.is_dir() and any(folder.iterdir())
+        return folder.is_dir() and any(p.name != LOCK for p in folder.iterdir())
     except OSError as exc:
         raise fs_error(folder, exc) or InputError(f"{folder}: cannot read the folder "
                                                   f"({exc.strerror or exc})") from None
@@ -326,6 +330,22 @@ def prepare_in_place(out: str | Path, kind: str, *, manifest_name: str, resume: 
                      ) -> tuple[str, dict | None]:
     """Apply the ``--out`` rule to a resumable output written in place; create the folder.
 
+    :func:`lock_in_place` without the lock: returns the mode and the previous manifest.
+    """
+    mode, previous, _ = lock_in_place(out, kind, manifest_name=manifest_name, resume=resume,
+                                      overwrite=overwrite, label=label, what=what, lock=False)
+    return mode, previous
+
+
+def lock_in_place(out: str | Path, kind: str, *, manifest_name: str, resume: bool,
+                  overwrite: bool = False, label: str = "--out", what: str | None = None,
+                  lock: bool = True) -> tuple[str, dict | None, FolderLock | None]:
+    """Apply the ``--out`` rule to a resumable output written in place, under a lock.
+
+    The folder is created, locked (:class:`~.fsops.FolderLock`), then examined, so two
+    processes never both decide to write it; on a refusal the lock is released and the
+    folders this call created are removed again (nothing is left behind).
+
     Args:
         out: The output folder.
         kind: Our kind of output (``sweep``, ``sensitivity``).
@@ -334,45 +354,45 @@ def prepare_in_place(out: str | Path, kind: str, *, manifest_name: str, resume: 
         overwrite: Replace a previous output of ours (the caller removes its files).
         label: How the folder was given (for messages).
         what: How to name the kind in messages (default: ``kind``).
+        lock: Take the lock (the caller releases it when done).
 
     Returns:
-        ``("fresh", None)``, ``("resume", manifest)`` or ``("overwrite", manifest)``.
+        ``"fresh"``, ``"resume"`` or ``"overwrite"``; the previous manifest (or None); the
+        lock (None with ``lock=False``).
 
     Raises:
         InputError: ``out`` is a file or below one; a non-empty folder that is not a previous
-            output of ours of this kind; ours without ``resume`` or ``overwrite``; or the
-            folder cannot be created.
+            output of ours of this kind; ours without ``resume`` or ``overwrite``; the folder
+            cannot be created; or another process holds the lock.
     """
     out = Path(out)
     what = what or kind
     _check_location(out, label, current_ok=True)
-    mode, previous = "fresh", None
-    if _non_empty(out):
-        previous = our_output(out, kind, manifest_name, need_files=False)
-        if previous is None:
-            raise InputError(f"{label} {out}: is not empty and is not a {what} folder (no "
-                             f"{manifest_name} of ours); choose a new or empty folder")
-        if resume:
-            mode = "resume"
-        elif overwrite:
-            mode = "overwrite"
-        else:
-            more = " or --overwrite to replace it" if what != "sweep" else ""
-            raise InputError(f"{label} {out} is not empty: use --resume to continue the {what} "
-                             f"there{more}, or choose another {label}")
     try:
-        make_parents(out)
+        created = make_parents(out)
     except OSError as exc:
         raise fs_error(out, exc) or InputError(
             f"{out}: cannot create the output folder ({exc.strerror or exc})") from None
-    return mode, previous
-
-
-def remove_recorded(out: Path, files) -> None:
-    """Delete the given relative files in ``out`` (ours), then folders they leave empty."""
-    safe = recorded_files({"files": list(files)})
-    for rel in safe:
-        path = out / rel
-        if path.is_file() or path.is_symlink():
-            path.unlink()
-    prune_empty(out, safe)
+    held = None
+    try:
+        held = FolderLock(out, label).acquire() if lock else None
+        mode, previous = "fresh", None
+        if _non_empty(out):
+            previous = our_output(out, kind, manifest_name, need_files=False)
+            if previous is None:
+                raise InputError(f"{label} {out}: is not empty and is not a {what} folder (no "
+                                 f"{manifest_name} of ours); choose a new or empty folder")
+            if resume:
+                mode = "resume"
+            elif overwrite:
+                mode = "overwrite"
+            else:
+                more = " or --overwrite to replace it" if what != "sweep" else ""
+                raise InputError(f"{label} {out} is not empty: use --resume to continue the "
+                                 f"{what} there{more}, or choose another {label}")
+    except BaseException:
+        if held is not None:
+            held.release()
+        remove_if_empty(reversed(created))
+        raise
+    return mode, previous, held

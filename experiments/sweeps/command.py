@@ -1,21 +1,33 @@
 """``spiral sweep FILE.toml``: run a parameter sweep (grid, Latin hypercube, Sobol, Morris).
 
     spiral sweep FILE.toml [--out DIR] [--workers N | --scheduler ADDRESS] [--resume]
-                 [--save TABLES] [--quiet]
+                 [--allow-version-change] [--save TABLES] [--quiet]
 
 Prints the plan, runs it (see :func:`spiral.experiments.sweeps.sweep.run_sweep`) and the means
-of the file's ``show`` measures per design point. A bad file, a non-empty ``--out`` that is
-not this sweep's, or one without ``--resume``, ends with one line and exit status 2.
+of the file's ``show`` measures per design point. Exit status:
+
+* 0: every run finished;
+* 2: bad input (a bad file, a non-empty ``--out`` that is not this sweep's, or one without
+  ``--resume``, a folder another process is writing, a malformed or unreachable scheduler):
+  one line, nothing written;
+* 3: the sweep went through but some runs failed: they are listed in ``OUT/failed.csv`` with
+  their errors, and ``--resume`` runs them again;
+* 130: interrupted (Ctrl-C, SIGTERM): the finished runs are saved and the line printed says
+  how to resume.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from spiral.experiments.sweeps.spec import TABLES, SweepError, check_points, load_sweep
+
+EXIT_FAILED_RUNS = 3
+EXIT_INTERRUPTED = 130
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +40,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--resume", action="store_true",
-                        help="continue the sweep in --out: keep finished runs, run the rest")
+                        help="continue the sweep in --out: keep finished runs, run the rest "
+                        "(failed runs included)")
+    parser.add_argument("--allow-version-change", action="store_true",
+                        help="with --resume: continue a sweep started by other code (another "
+                        "version, commit, random-number scheme or parameter table)")
     parser.add_argument("--save", default="", metavar="TABLES",
                         help="also keep per-run tables, comma-separated: "
                         f"{', '.join(TABLES)} (large)")
@@ -36,8 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args) -> int:
-    """Run ``spiral sweep``."""
-    from spiral.experiments.sweeps.sweep import run_sweep
+    """Run ``spiral sweep``; the exit status is described in the module docstring."""
+    from spiral.experiments.common.outputs import default_out_dir
+    from spiral.experiments.sweeps.sweep import SweepInterrupted, run_sweep
 
     spec = load_sweep(args.file)
     if args.save:
@@ -46,19 +63,68 @@ def main(args) -> int:
         if bad:
             raise SweepError(f"--save {bad[0]!r} is not a table; expected {', '.join(TABLES)}")
         spec = replace(spec, save=tuple(dict.fromkeys([*spec.save, *extra])))
+    if args.workers < 1:
+        raise SweepError(f"--workers = {args.workers} must be a whole number >= 1")
     n_points = len(check_points(spec))
+    out = args.out or default_out_dir("sweep", spec.name)
     where = "Dask " + args.scheduler if args.scheduler else f"{args.workers} worker(s)"
-    print(f"spiral sweep: {spec.name}, {spec.design} design, {n_points} points x "
-          f"{spec.replicates} replicates = {n_points * spec.replicates} runs, {where}",
-          file=sys.stderr)
-    result = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                       resume=args.resume, progress=not args.quiet)
+
+    def announce() -> None:  # once the folder is ready: a refusal is the only line
+        print(f"spiral sweep: {spec.name}, {spec.design} design, {n_points} points x "
+              f"{spec.replicates} replicates = {n_points * spec.replicates} runs, {where}",
+              file=sys.stderr)
+
+    try:
+        result = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
+                           resume=args.resume, progress=not args.quiet,
+                           allow_version_change=args.allow_version_change, on_ready=announce)
+    except SweepInterrupted as stop:
+        print(f"spiral sweep: interrupted: {stop.saved} of {stop.total} runs are saved in "
+              f"{stop.out}; continue with: {resume_command(args, stop.out)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"results: {result.out}")
     rate = f"; {result.runs_per_second:.2f} runs/s" if result.ran else ""
     print(f"runs: {len(result.runs)} ({result.ran} run now, {result.skipped} already done)"
           f"{rate}")
     print_headline(result)
+    if result.failed:
+        print(f"spiral sweep: {result.failed} of {len(result.runs) + result.failed} runs "
+              f"failed ({describe_failures(result.failures)}); they are listed with their "
+              f"errors in {result.out / 'failed.csv'}; run them again with: "
+              f"{resume_command(args, result.out)}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     return 0
+
+
+def resume_command(args, out: Path) -> str:
+    """The exact command that continues this sweep in ``out``."""
+    words = ["spiral", "sweep", str(args.file), "--out", str(out), "--resume"]
+    if args.scheduler:
+        words += ["--scheduler", args.scheduler]
+    elif args.workers > 1:
+        words += ["--workers", str(args.workers)]
+    if args.save:
+        words += ["--save", args.save]
+    if args.allow_version_change:
+        words.append("--allow-version-change")
+    if args.quiet:
+        words.append("--quiet")
+    return shlex.join(words)
+
+
+def describe_failures(failures, limit: int = 2) -> str:
+    """The commonest errors of the failed runs, e.g. ``3 x ParameterError: ...``."""
+    counts = failures.groupby(["error_type", "error_message"], dropna=False, sort=False).size()
+    counts = counts.sort_values(ascending=False, kind="stable")
+    parts = [f"{n} x {kind}: {_first_line(message)}"
+             for (kind, message), n in counts.head(limit).items()]
+    more = len(counts) - limit
+    return "; ".join(parts) + (f"; and {more} other error(s)" if more > 0 else "")
+
+
+def _first_line(text, width: int = 160) -> str:
+    line = (str(text).splitlines() or [""])[0]
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 def print_headline(result) -> None:

@@ -1,27 +1,55 @@
-"""Sweep tables: one row per run (``runs.csv``) and per design point and measure (``summary.csv``).
+"""Sweep tables: one row per run (``runs.csv``), per failed run (``failed.csv``) and per design
+point and measure (``summary.csv``).
 
-``runs.csv`` has ``point, replicate, seed``, the varied parameters, then every headline measure
-of :func:`spiral.experiments.measures.summarise`. ``summary.csv`` is long (tidy): ``point``,
-the varied parameters, ``measure``, ``n`` (replicates with a value), ``mean``, ``sd`` and the
-95% t interval of the mean (``ci_low``, ``ci_high``). :func:`combine` rebuilds both from the
-run records, so a resumed sweep gives the same tables as an uninterrupted one.
+``runs.csv`` has the run's identity (``sweep_seed, point, replicate``, its ``seed`` and
+``seed_text``: the seed as text, digits grouped by ``_``, which R's ``read.csv`` and
+spreadsheets keep exact where they round the 63-bit number), the varied parameters, then
+every headline measure of :func:`spiral.experiments.measures.summarise`. ``failed.csv`` has
+the same identity, the parameters, ``error_type`` and ``error_message`` of each failed run
+(written only when a run failed). ``summary.csv`` is long (tidy): ``sweep_seed``,
+``sweep_seed_text``, ``point``, the varied parameters, ``measure``, ``n`` (replicates with a
+value), ``mean``, ``sd`` and the 95% t interval of the mean (``ci_low``, ``ci_high``).
+:func:`combine` rebuilds them from the run records, so a resumed sweep gives the same tables
+as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from spiral.experiments.sweeps.store import finished_runs, write_frame_atomic
+from spiral.experiments.common.manifest import seed_text
+from spiral.experiments.sweeps.store import finished_runs, is_done, write_frame_atomic
+
+IDENTITY = ("sweep_seed", "point", "replicate", "seed", "seed_text")
+
+
+def _identity(record: dict) -> dict:
+    return {"sweep_seed": record.get("sweep_seed"), "point": record["point"],
+            "replicate": record["replicate"], "seed": record["seed"],
+            "seed_text": seed_text(record["seed"])}
 
 
 def runs_table(records, names: list[str]):
-    """One row per run, sorted by point and replicate: point, replicate, seed, params, measures."""
+    """One row per finished run, sorted by point and replicate: identity, params, measures."""
     import pandas as pd
 
-    records = sorted(records, key=lambda r: (r["point"], r["replicate"]))
-    rows = [{"point": r["point"], "replicate": r["replicate"], "seed": r["seed"],
-             **{n: r["params"].get(n) for n in names}, **r["measures"]} for r in records]
-    return pd.DataFrame(rows)
+    records = sorted((r for r in records if is_done(r)),
+                     key=lambda r: (r["point"], r["replicate"]))
+    rows = [{**_identity(r), **{n: r["params"].get(n) for n in names}, **r["measures"]}
+            for r in records]
+    return pd.DataFrame(rows, columns=None if rows else [*IDENTITY, *names])
+
+
+def failed_table(records, names: list[str]):
+    """One row per failed run, sorted by point and replicate: identity, params, the error."""
+    import pandas as pd
+
+    records = sorted((r for r in records if not is_done(r)),
+                     key=lambda r: (r["point"], r["replicate"]))
+    rows = [{**_identity(r), **{n: r["params"].get(n) for n in names},
+             "error_type": (r.get("error") or {}).get("type"),
+             "error_message": (r.get("error") or {}).get("message")} for r in records]
+    return pd.DataFrame(rows, columns=[*IDENTITY, *names, "error_type", "error_message"])
 
 
 def summary_table(runs, names: list[str], *, confidence: float = 0.95):
@@ -35,9 +63,13 @@ def summary_table(runs, names: list[str], *, confidence: float = 0.95):
     import pandas as pd
     from scipy import stats
 
-    fixed = ["point", "replicate", "seed", *names]
+    columns = ["sweep_seed", "sweep_seed_text", "point", *names, "measure", "n", "mean", "sd",
+               "ci_low", "ci_high"]
+    fixed = [*IDENTITY, *names]
     measures = [c for c in runs.columns if c not in fixed
                 and pd.api.types.is_numeric_dtype(runs[c])]
+    if runs.empty or not measures:
+        return pd.DataFrame(columns=columns)
     long = runs.melt(id_vars=["point", *names], value_vars=measures, var_name="measure")
     long["measure"] = pd.Categorical(long["measure"], categories=measures, ordered=True)
     grouped = long.groupby(["point", "measure"], observed=True, sort=True)["value"]
@@ -50,14 +82,27 @@ def summary_table(runs, names: list[str], *, confidence: float = 0.95):
     out["measure"] = out["measure"].astype(str)
     if params is not None:
         out = params.merge(out, on="point", how="right")
-    return out[["point", *names, "measure", "n", "mean", "sd", "ci_low", "ci_high"]]
+    sweep_seed = runs["sweep_seed"].iloc[0]
+    out["sweep_seed"] = sweep_seed
+    out["sweep_seed_text"] = seed_text(sweep_seed) if sweep_seed is not None else None
+    return out[columns]
 
 
 def combine(out: Path, names: list[str]) -> tuple:
-    """Write ``runs.csv``, ``runs.parquet`` and ``summary.csv`` from the run records."""
-    runs = runs_table(finished_runs(out).values(), names)
+    """Write ``runs.csv``, ``runs.parquet``, ``summary.csv`` and ``failed.csv`` from the records.
+
+    Returns:
+        The runs, the summary and the failed runs (DataFrames).
+    """
+    records = list(finished_runs(out).values())
+    runs = runs_table(records, names)
     summary = summary_table(runs, names)
+    failed = failed_table(records, names)
     write_frame_atomic(runs, out / "runs.csv")
     write_frame_atomic(runs, out / "runs.parquet")
     write_frame_atomic(summary, out / "summary.csv")
-    return runs, summary
+    if len(failed):
+        write_frame_atomic(failed, out / "failed.csv")
+    else:
+        (out / "failed.csv").unlink(missing_ok=True)  # ours, from a session whose runs failed
+    return runs, summary, failed

@@ -11,6 +11,11 @@ pool (``workers``) or a Dask cluster (``scheduler``, ``client``)::
                            "results/scar", workers=2)
         print(result.summary)
 
+A run that raises is recorded as failed and the sweep goes on (:attr:`SweepResult.failed`
+counts them; ``--resume`` retries them). Ctrl-C or SIGTERM stops the workers and raises
+:class:`SweepInterrupted`, which says how many runs are saved. The folder is locked while the
+sweep writes it.
+
 The parts: :mod:`~spiral.experiments.sweeps.spec` (the sweep file and its design points),
 :mod:`~spiral.experiments.sweeps.executors` (running), :mod:`~spiral.experiments.sweeps.store`
 (the folder, records and resume), :mod:`~spiral.experiments.sweeps.summary` (the tables) and
@@ -19,8 +24,11 @@ The parts: :mod:`~spiral.experiments.sweeps.spec` (the sweep file and its design
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +38,9 @@ from spiral.experiments.common.fsops import fs_error
 from spiral.experiments.common.outputs import default_out_dir
 from spiral.experiments.sweeps.executors import (
     RunTask,
+    check_address,
     check_main_guard,
+    connect,
     run_dask,
     run_local,
     run_pool,
@@ -46,19 +56,31 @@ from spiral.experiments.sweeps.store import (
     fingerprint,
     finish_manifest,
     finished_runs,
+    is_done,
     prepare_out,
     save_record,
 )
 from spiral.experiments.sweeps.summary import combine
 
 # load_sweep, sweep_from_dict and SweepError are also importable from here
-__all__ = ["SweepError", "SweepResult", "SweepSpec", "load_sweep", "plan", "run_sweep",
-           "sweep_from_dict"]
+__all__ = ["SweepError", "SweepInterrupted", "SweepResult", "SweepSpec", "load_sweep", "plan",
+           "run_sweep", "sweep_from_dict"]
 
 
 @dataclass
 class SweepResult:
-    """A finished sweep: its folder and tables."""
+    """A sweep after this call: its folder and tables.
+
+    Attributes:
+        out: The sweep folder.
+        spec: The sweep.
+        runs: One row per finished run (``runs.csv``).
+        summary: One row per design point and measure (``summary.csv``).
+        ran: Runs this call made (finished or failed).
+        skipped: Runs finished before this call (kept).
+        elapsed_s: Wall time of this call's runs.
+        failures: One row per failed run (``failed.csv``; empty if none).
+    """
 
     out: Path
     spec: SweepSpec
@@ -67,11 +89,31 @@ class SweepResult:
     ran: int
     skipped: int
     elapsed_s: float
+    failures: Any = None
+
+    @property
+    def failed(self) -> int:
+        """Runs of the sweep that failed (recorded, retried by ``--resume``)."""
+        return 0 if self.failures is None else len(self.failures)
 
     @property
     def runs_per_second(self) -> float:
         """Runs finished by this call per second of wall time."""
         return self.ran / self.elapsed_s if self.elapsed_s > 0 else math.nan
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C or SIGTERM; its finished runs are saved.
+
+    Attributes:
+        out: The sweep folder.
+        saved: Finished runs saved there.
+        total: Runs of the sweep.
+    """
+
+    def __init__(self, out: Path, saved: int, total: int) -> None:
+        super().__init__(f"{saved} of {total} runs are saved in {out}")
+        self.out, self.saved, self.total = out, saved, total
 
 
 def plan(spec: SweepSpec) -> tuple[list[dict], list[RunTask]]:
@@ -80,14 +122,15 @@ def plan(spec: SweepSpec) -> tuple[list[dict], list[RunTask]]:
 
     points = check_points(spec)
     tasks = [RunTask(spec.scenario, changes, point, rep, run_seed(spec.seed, point, rep),
-                     spec.paired, spec.save)
+                     spec.paired, spec.save, spec.seed)
              for point, changes in enumerate(points) for rep in range(spec.replicates)]
     return points, tasks
 
 
 def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, workers: int = 1,
               scheduler: str | None = None, client=None, resume: bool = False,
-              progress: bool = True) -> SweepResult:
+              progress: bool = True, allow_version_change: bool = False,
+              on_ready=None) -> SweepResult:
     """Run a sweep, writing each run's record as it finishes, then the combined tables.
 
     Args:
@@ -97,26 +140,56 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
             more must call this under ``if __name__ == "__main__":``.
         scheduler: Address of a Dask scheduler (``tcp://host:8786``); overrides ``workers``.
         client: An existing ``distributed.Client`` (overrides ``scheduler`` and ``workers``).
-        resume: Continue a sweep in a non-empty ``out``: finished runs are kept, the others run.
+        resume: Continue a sweep in a non-empty ``out``: finished runs are kept, the others
+            (failed ones included) run.
         progress: Show a progress bar (runs done/total, ETA) on stderr.
+        allow_version_change: Resume a sweep started by other code (version, git describe,
+            random-number scheme or parameter table).
+        on_ready: Called with no arguments once the folder is ready, before the first run
+            (``spiral sweep`` prints its plan then, so a refusal is its only line).
+
+    Returns:
+        The result; runs that raised are in ``failures`` (the sweep went on without them).
 
     Raises:
         SweepError: Bad sweep file, non-empty ``out`` without ``resume``, ``out`` holding
-            another sweep or something that is not a sweep, an unreachable scheduler, or
-            ``workers > 1`` called from a script's top level without the main guard.
+            another sweep, something that is not a sweep, or a sweep of other code, ``out``
+            locked by another process, a malformed or unreachable scheduler (checked before
+            anything is written), or ``workers > 1`` called from a script's top level
+            without the main guard.
+        SweepInterrupted: Ctrl-C or SIGTERM; the finished runs are saved.
     """
-    if not isinstance(workers, int) or workers < 1:
-        raise SweepError(f"--workers = {workers} must be at least 1")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise SweepError(f"--workers = {workers} must be a whole number >= 1")
     local_pool = client is None and scheduler is None and workers > 1
     if local_pool:
         check_main_guard()  # before anything is written
+    if client is None and scheduler is not None:
+        check_address(scheduler)
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     out = Path(out) if out is not None else default_out_dir("sweep", spec.name)
     points, tasks = plan(spec)
-    prepare_out(out, spec, tasks, points, resume=resume)
-    done = finished_runs(out)
-    pending = [t for t in tasks if t.key not in done]
+    own = connect(scheduler) if client is None and scheduler is not None else None
+    try:
+        _, lock = prepare_out(out, spec, tasks, points, resume=resume,
+                              allow_version_change=allow_version_change)
+        try:
+            if on_ready is not None:
+                on_ready()
+            return _execute(spec, out, tasks, workers=workers, client=client or own,
+                            progress=progress)
+        finally:
+            lock.release()
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], *, workers: int, client,
+             progress: bool) -> SweepResult:
+    records = finished_runs(out)
+    pending = [t for t in tasks if not is_done(records.get(t.key))]
     start = time.perf_counter()
     bar = _progress(len(tasks), len(tasks) - len(pending), spec.name, enabled=progress)
 
@@ -124,18 +197,24 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
         save_record(out, record, tables)
         bar.update(1)
 
+    def notify(text: str) -> None:
+        bar.write(f"spiral sweep: {text}", file=sys.stderr)
+
     try:
-        if pending:
-            if client is not None or scheduler is not None:
+        with _terminate_as_interrupt():
+            if pending and client is not None:
                 prefix = "spiral-" + fingerprint(spec, tasks)[:16]
-                run_dask(pending, finished, client=client, scheduler=scheduler, prefix=prefix)
-            elif workers == 1:
+                run_dask(pending, finished, client=client, prefix=prefix, notify=notify)
+            elif pending and workers == 1:
                 run_local(pending, finished)
-            else:
-                run_pool(pending, finished, workers)
+            elif pending:
+                run_pool(pending, finished, workers, notify=notify)
         elapsed = time.perf_counter() - start
-        runs, summary = combine(out, spec.names)
-        finish_manifest(out, ran=len(pending), elapsed=elapsed)
+        runs, summary, failures = combine(out, spec.names)
+        finish_manifest(out, ran=len(pending), elapsed=elapsed, failed=len(failures))
+    except KeyboardInterrupt:
+        saved = sum(is_done(r) for r in finished_runs(out).values())
+        raise SweepInterrupted(out, saved, len(tasks)) from None
     except OSError as exc:
         elsewhere = exc.filename and Path(out) not in Path(str(exc.filename)).parents
         simple = None if elsewhere else fs_error(out, exc)
@@ -145,7 +224,25 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
                          "folder, then run again with --resume") from None
     finally:
         bar.close()
-    return SweepResult(out, spec, runs, summary, len(pending), len(tasks) - len(pending), elapsed)
+    return SweepResult(out, spec, runs, summary, len(pending), len(tasks) - len(pending),
+                       elapsed, failures)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt meanwhile (main thread only), so workers are stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress(total: int, initial: int, name: str, *, enabled: bool):
