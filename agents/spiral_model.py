@@ -23,13 +23,13 @@ import numpy as np
 import scipy.sparse as sp
 from mesa.discrete_space import Network
 from spiral.agents.citizen import Citizen
+from spiral.model import rules
+from spiral.model.draws import Phase, run_key, uniform
 from spiral.model.engine import as_edges
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import build_edges, edges_to_graph
 from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData
-from spiral.model import rules
-from spiral.model.draws import Phase, run_key, uniform
 from spiral.model.streams import make_streams, resolve_seed
 
 # Model-level series collected by Mesa's DataCollector (attribute names: string reporters).
@@ -249,7 +249,7 @@ class SpiralModel(mesa.Model):
         done = [(c, lapsed, self.citizens[cand[slot]])
                 for (c, lapsed), (cand, _, _), slot in zip(movers, proposals, choice, strict=True)
                 if slot >= 0]
-        for c, lapsed, new in done:
+        for c, lapsed, _new in done:
             self.grid.remove_connection(c.cell, lapsed.cell)
         for c, _, new in done:
             self.grid.add_connection(c.cell, new.cell)

@@ -76,11 +76,13 @@ def initial_state(p, n: int, rng: np.random.Generator) -> InitialState:
     return InitialState(history, fear, stigmatised, cohort, stigma)
 
 
-def listings_by_tick(listings, n: int) -> dict[int, list[ScriptedListing]]:
-    """Group scripted listings by month, checking citizens are in range.
+def listings_by_tick(listings, n: int, *, ticks: int | None = None
+                     ) -> dict[int, list[ScriptedListing]]:
+    """Group scripted listings by month, checking citizens and months are in range.
 
     Raises:
-        InputError: A listing names a citizen outside 0..n-1 or a month before 1.
+        InputError: A listing names a citizen outside 0..n-1, a month before 1 or (with
+            ``ticks``) after the last month, where it would never be applied.
     """
     out: dict[int, list[ScriptedListing]] = {}
     for item in listings:
@@ -89,5 +91,9 @@ def listings_by_tick(listings, n: int) -> dict[int, list[ScriptedListing]]:
                              f"numbered 0 to {n - 1}")
         if item.tick < 1:
             raise InputError(f"scripted listing at tick {item.tick}: listings start at tick 1")
+        if ticks is not None and item.tick > ticks:
+            raise InputError(f"scripted listing of citizen {item.citizen} at tick {item.tick} "
+                             f"falls after the last month (ticks = {ticks}): it would never "
+                             "be applied")
         out.setdefault(item.tick, []).append(item)
     return out

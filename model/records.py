@@ -359,7 +359,6 @@ class Recorder:
                             copy=False)
 
     def _events_table(self) -> pd.DataFrame:
-        cols = ["tick", "event", "citizen", "other", "detail"]
         if not self._events:
             return _empty({"tick": np.int32, "event": object, "citizen": self._ids,
                            "other": self._ids, "detail": object})

@@ -99,6 +99,7 @@ def main(args) -> int:
     seed = scenario.seed if args.seed is None else _whole("--seed", args.seed, 0, 2**63 - 1)
     out = args.out or default_run_dir(scenario, seed)
     check_target(out, KIND, overwrite=args.overwrite)
+    notes = preflight(scenario, seed)
     p = scenario.params
     count = 1 if only is not None else replicates
     print(f"spiral run: scenario {scenario.name}, {p.n_citizens:,} citizens, {p.ticks} months, "
@@ -109,10 +110,39 @@ def main(args) -> int:
     write_results(runs, out, figures=not args.no_figures, overwrite=args.overwrite)
     print(f"results: {out}")
     print(headline(runs.summary, scenario.main_variant, scenario.baseline_variant))
+    for note in notes:
+        print(f"note: {note}")
     if count < FEW_REPLICATES:
         print(f"note: {count} replicate(s); intervals over fewer than {FEW_REPLICATES} "
               "replicates are rough (use --replicates 10 or more for a finding)")
     return 0
+
+
+def preflight(scenario, seed: int) -> list[str]:
+    """Fail now, in one line, on what would only fail once the run has started.
+
+    Builds replicate 0's network (the generator's own checks: sizes, memory, files) and
+    checks the scripted listings against it and against the run's length.
+
+    Returns:
+        Notes worth printing (e.g. a cohort that falls after the last month).
+
+    Raises:
+        InputError: A network that cannot be built or read, a scripted listing of a citizen
+            who does not exist or after the last month.
+    """
+    from spiral.model.initial import listings_by_tick
+    from spiral.model.networks import build_edges
+    from spiral.model.streams import make_streams
+
+    p = scenario.params
+    n = build_edges(p, make_streams(seed)["network"]).n
+    listings_by_tick(scenario.listings, n, ticks=p.ticks)
+    notes = []
+    if p.cohort_share > 0 and p.cohort_tick > p.ticks:
+        notes.append(f"the cohort of month {p.cohort_tick} (cohort_tick) falls after the last "
+                     f"month ({p.ticks}): it is never listed")
+    return notes
 
 
 def _row(summary, measure: str, label: str):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from spiral.experiments.common.manifest import seed_text
 from spiral.experiments.measures.registry import split_key
 from spiral.model.errors import InputError
 
@@ -55,7 +56,7 @@ class RunSet:
     @property
     def per_replicate(self) -> pd.DataFrame:
         """One row per replicate: replicate, seed, seed_text and every measure key."""
-        rows = [{"replicate": r.replicate, "seed": r.seed, "seed_text": str(r.seed),
+        rows = [{"replicate": r.replicate, "seed": r.seed, "seed_text": seed_text(r.seed),
                  **r.summary} for r in self.results]
         return pd.DataFrame(rows)
 
@@ -111,7 +112,8 @@ def summary_table(summaries: list[dict], *, confidence: float = 0.95) -> pd.Data
 
 def _context():
     """``forkserver`` where available (workers forked from a server that imported the model
-    once: fast, and safe in a multi-threaded parent), else ``spawn``."""
+    once: fast, and safe in a multi-threaded parent), else ``spawn``.
+    """
     import multiprocessing
 
     if "forkserver" in multiprocessing.get_all_start_methods():

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spiral.experiments.common.manifest import base_manifest
+from spiral.experiments.common.manifest import base_manifest, seed_text
 from spiral.experiments.common.outputs import OneShotOutput, default_out_dir
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def manifest(result) -> dict:
         description=sc.description,
         scenario_file=str(sc.path) if sc.path else None,
         seed=runs.seed,
-        seed_text=str(runs.seed),
-        replicates=[{"replicate": r.replicate, "seed": r.seed, "seed_text": str(r.seed),
+        seed_text=seed_text(runs.seed),
+        replicates=[{"replicate": r.replicate, "seed": r.seed, "seed_text": seed_text(r.seed),
                      "network": r.network} for r in runs.results],
         fixed_network=runs.fixed_network,
         driver=first.driver,
@@ -153,8 +153,8 @@ def write_summary(runs: RunSet, folder: Path) -> None:
     first = runs.results[0]
     doc = {"scenario": first.scenario.name, "main_variant": first.scenario.main_variant,
            "baseline_variant": first.scenario.baseline_variant,
-           "replicates": len(runs.results), "seed": str(runs.seed),
-           "per_replicate": [{"replicate": r.replicate, "seed": str(r.seed),
+           "replicates": len(runs.results), "seed": seed_text(runs.seed),
+           "per_replicate": [{"replicate": r.replicate, "seed": seed_text(r.seed),
                               "network": r.network, "measures": r.summary}
                              for r in runs.results]}
     (folder / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

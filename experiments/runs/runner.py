@@ -245,6 +245,9 @@ def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, *, seed: int | None 
     if driver not in DRIVERS:
         raise InputError(f"driver = {driver!r} is not valid: expected one of "
                          f"{', '.join(DRIVERS)}")
+    from spiral.model.initial import listings_by_tick
+
+    listings_by_tick(scenario.listings, 2**62, ticks=scenario.params.ticks)  # months only
     if out is None and charts:
         out = default_run_dir(scenario, seed)
     if out is not None:

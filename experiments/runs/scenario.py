@@ -264,6 +264,11 @@ def scenario_from_dict(data: dict, *, path: Path | None = None, text: str = "") 
     variants, main, baseline = _variants(data, origin, text)
     listings = tuple(_listing(item, k, origin) for k, item in
                      enumerate(data.get("listings", []), start=1))
+    for k, item in enumerate(listings, start=1):
+        if item.tick > params.ticks:
+            raise ScenarioError(f"{origin}: listing #{k}: tick = {item.tick} falls after the "
+                                f"last month (ticks = {params.ticks}): it would never be "
+                                "applied")
     seed = data.get("seed", 42)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ScenarioError(f"{key_location(origin, text, 'seed')}: seed = {seed!r} must be a "

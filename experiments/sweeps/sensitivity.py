@@ -172,6 +172,10 @@ def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None,
     for method, design in designs.items():
         sweep = run_sweep(design, out / method, workers=workers, scheduler=scheduler,
                           resume=resume, progress=progress)
+        if sweep.failed:
+            raise SweepError(f"{out / method}: {sweep.failed} run(s) of the {method} design "
+                             "failed (see failed.csv); indices need every design point: fix "
+                             "the cause and rerun with --resume")
         means = point_means(sweep.runs, options["measures"])
         noise = replicate_noise(sweep.runs, options["measures"])
         if method == "sobol":

@@ -61,7 +61,9 @@ def configure(parser) -> None:
     parser.add_argument("--no-full-run", action="store_true",
                         help="skip the end-to-end 'spiral run suining-scale' figure")
     parser.add_argument("--seed", type=int, default=42, help="seed of every benchmark run")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON "
+                        "(an existing file is refused unless --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -88,6 +90,9 @@ def main(args) -> int:
         if value is not None and value < (0 if name == "sweep_runs" else 1):
             raise InputError(f"--{name.replace('_', '-')} = {value} must be at least "
                              f"{0 if name == 'sweep_runs' else 1}")
+    if args.json is not None and args.json.exists() and not getattr(args, "overwrite", False):
+        raise InputError(f"--json {args.json}: the file exists; choose another name or pass "
+                         "--overwrite to replace it")
     report = {"machine": machine(), "scenario": SCENARIO, "seed": args.seed, "quick": quick,
               "engine": [], "mesa": [], "sweep": None, "full_run": None}
     for n in sizes:
