@@ -24,8 +24,9 @@ network; above it, vectorised numpy builders that sample *the same distribution 
 
 The array builders resolve the order-dependent rules (a tie may not repeat an existing one,
 a draw copies an earlier draw) as a fixed point over all ties at once: see
-:func:`watts_strogatz_edges` and :func:`barabasi_albert_edges`. tests/test_networks.py and
-tests/model/test_network_sizes.py compare them with networkx at 5,000-20,000 citizens.
+:func:`watts_strogatz_edges` and :func:`barabasi_albert_edges`. tests/model/test_network_sizes.py
+compares them with networkx: pair by pair on tiny networks (thousands of draws), and by degree
+distribution, clustering and hubs at 10,000 citizens.
 
 **Honest requests.** :func:`check_request` refuses what a generator cannot build instead of
 rounding it: Watts-Strogatz and Barabasi-Albert need an even whole ``mean_degree`` (WS: k
@@ -160,7 +161,7 @@ def relabel_to_integers(graph: nx.Graph) -> nx.Graph:
 
 # --- what may be asked for ---------------------------------------------------------------------
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _even_choices(d: float) -> str:
@@ -222,14 +223,19 @@ def check_request(params) -> None:
 
 # --- memory ------------------------------------------------------------------------------------
 # Peak bytes of building a network and setting up and running the array engine on it, per tie
-# and per citizen. Measured with tracemalloc (numpy reports its buffers to it) at 1e5-1e6
-# citizens, mean degree 10-100, for every generator: ``python -m spiral.model.networks
-# --memory`` repeats the measurement; tests/model/test_network_memory.py checks that the
-# estimate covers the measured peak at 2e5 citizens.
-BYTES_PER_TIE = 330          # array builders' peak (BA's slot arrays) and the engine's CSR
-BYTES_PER_CITIZEN = 900      # engine state, records, the builders' per-citizen arrays
-NETWORKX_BYTES_PER_TIE = 1_000  # a networkx Graph: two dict entries per tie, plus the arrays
-NETWORKX_BYTES_PER_CITIZEN = 1_500
+# and per citizen, measured with tracemalloc (numpy reports its buffers to it) and checked
+# against the peak RSS, then given a margin of about 1.5:
+# * array builders (1e5-1e6 citizens, mean degree 10-100, every generator): the build peaks
+#   at 35-75 bytes per tie (BA's slot arrays, WS's ring); the engine at 130 bytes per tie and
+#   165 per citizen, plus about 1 byte per citizen and month of records (1e6 citizens, 120
+#   months: 887 MiB traced; 829 MiB peak RSS over the baseline at 24 months);
+# * networkx (up to LARGE; 50,000 citizens, mean degree 10-100): a Graph peaks at 270-320
+#   bytes per tie and 300 per citizen (block model, 2.5e6 ties: 770 MiB traced, 863 MiB RSS).
+# tests/model/test_network_memory.py checks that the estimate covers the measured peak.
+BYTES_PER_TIE = 200
+BYTES_PER_CITIZEN = 600  # engine state and records of runs up to about 20 years
+NETWORKX_BYTES_PER_TIE = 450
+NETWORKX_BYTES_PER_CITIZEN = 1_000
 MEMORY_FLOOR = 64 * 2**20  # never refuse a network that needs less than this
 
 
@@ -288,12 +294,15 @@ def check_memory(params, *, ties: float | None = None, citizens: int | None = No
     if need > available:
         n = int(params.n_citizens if citizens is None else citizens)
         m = expected_ties(params) if ties is None else float(ties)
-        what = (f"n_citizens = {n:,} with mean_degree = {_num(float(params.mean_degree))}"
-                if params.network in GENERATORS else f"the network of {n:,} citizens")
+        if params.network in GENERATORS:
+            what = f"n_citizens = {n:,} with mean_degree = {_num(float(params.mean_degree))}"
+            advice = "use fewer citizens or a lower mean_degree"
+        else:
+            what = f"network_file = {params.network_file} ({n:,} citizens)"
+            advice = "use a smaller network"
         raise ParameterError(
             f"{what} needs about {_gib(need)} to build and run ({m:,.0f} ties), but only "
-            f"{_gib(available)} of memory is available: use fewer citizens or a lower "
-            "mean_degree")
+            f"{_gib(available)} of memory is available: {advice}")
     return need
 
 
@@ -399,14 +408,20 @@ def _keys_to_edges(n: int, keys: np.ndarray, generator: str) -> EdgeArrays:
     return EdgeArrays(n, keys // n, keys % n, generator=generator)
 
 
-def _distinct(count: int, draw, rng: np.random.Generator) -> np.ndarray:
+def _distinct(count: int, draw, rng: np.random.Generator, *, total: int | None = None,
+              everything=None) -> np.ndarray:
     """``count`` distinct keys, a uniformly random subset of the keys ``draw`` samples from.
 
     ``draw(size)`` returns about ``size`` independent uniform keys (invalid draws removed).
     The union of draws is topped up until it holds ``count`` keys, then a uniform subset of
     that size is kept: every step is symmetric in the keys, so the result is uniform among
-    all subsets of ``count`` keys.
+    all subsets of ``count`` keys. When more than half of all ``total`` keys are wanted,
+    ``everything()`` lists them and a uniform subset of the rest is left out instead.
     """
+    if everything is not None and total is not None and count > total // 2:
+        every = everything()
+        drop = _distinct(total - count, draw, rng)
+        return every[~np.isin(every, drop, assume_unique=True)]
     keys = np.zeros(0, dtype=np.int64)
     while keys.size < count:
         need = count - keys.size
@@ -414,6 +429,13 @@ def _distinct(count: int, draw, rng: np.random.Generator) -> np.ndarray:
     if keys.size > count:
         keys = keys[np.sort(rng.choice(keys.size, size=count, replace=False))]
     return keys
+
+
+def _all_pairs(n: int, start: int = 0, size: int | None = None) -> np.ndarray:
+    """Keys of all pairs among citizens start..start+size-1 (default: all n)."""
+    size = n if size is None else size
+    a, b = np.triu_indices(size, 1)
+    return (a.astype(np.int64) + start) * n + (b.astype(np.int64) + start)
 
 
 def _pair_keys(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -437,7 +459,9 @@ def erdos_renyi_edges(n: int, mean_degree: float, rng: np.random.Generator) -> E
         return _pair_keys(n, rng.integers(0, n, size=size, dtype=np.int64),
                           rng.integers(0, n, size=size, dtype=np.int64))
 
-    return _keys_to_edges(n, _distinct(count, draw, rng), "erdos_renyi (array builder)")
+    keys = _distinct(count, draw, rng, total=n * (n - 1) // 2,
+                     everything=lambda: _all_pairs(n))
+    return _keys_to_edges(n, keys, "erdos_renyi (array builder)")
 
 
 def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
@@ -465,7 +489,12 @@ def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
             return _pair_keys(n, base + rng.integers(0, span, dtype=np.int64),
                               base + rng.integers(0, span, dtype=np.int64))
 
-        parts.append(_distinct(count_in, draw_in, rng))
+        def every_in():
+            return np.sort(np.concatenate([_all_pairs(n, int(a), int(z))
+                                           for a, z in zip(starts, sizes, strict=True)]))
+
+        parts.append(_distinct(count_in, draw_in, rng, total=inside_pairs,
+                               everything=every_in))
     count_out = int(rng.binomial(across_pairs, p_out)) if across_pairs and p_out > 0 else 0
     if count_out:
         def draw_out(size):
@@ -475,7 +504,14 @@ def block_edges(n: int, mean_degree: float, communities: int, mixing: float,
                      != np.searchsorted(starts, b, side="right"))
             return _pair_keys(n, a[apart], b[apart])
 
-        parts.append(_distinct(count_out, draw_out, rng))
+        def every_out():
+            a, b = _all_pairs(n) // n, _all_pairs(n) % n
+            apart = (np.searchsorted(starts, a, side="right")
+                     != np.searchsorted(starts, b, side="right"))
+            return a[apart] * n + b[apart]
+
+        parts.append(_distinct(count_out, draw_out, rng, total=across_pairs,
+                               everything=every_out))
     keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     return _keys_to_edges(n, keys, "block (array builder)")
 
@@ -541,28 +577,12 @@ def watts_strogatz_edges(n: int, k: int, rewire: float, rng: np.random.Generator
         first[1:] = a_key[1:] != a_key[:-1]
         a_key, a_time = a_key[first], a_time[first]  # earliest time each new tie appears
 
-        def valid(e, w):
-            cu, ct = eu[e], rewired[e]
-            ok = w != cu
-            d = (w - cu) % n
-            ring = np.full(w.size, -1, dtype=np.int64)  # visiting time of the ring tie {u, w}
-            fwd = (d >= 1) & (d <= half)
-            ring[fwd] = (d[fwd] - 1) * n + cu[fwd]
-            bwd = ~fwd & (n - d >= 1) & (n - d <= half)
-            ring[bwd] = (n - d[bwd] - 1) * n + w[bwd]
-            on_ring = ring >= 0
-            r = ring[on_ring]
-            ok[on_ring] &= gone[r] & (r < ct[on_ring])  # that ring tie was rewired before
-            if a_key.size:
-                key = np.minimum(cu, w) * n + np.maximum(cu, w)
-                pos = np.minimum(np.searchsorted(a_key, key), a_key.size - 1)
-                ok &= ~((a_key[pos] == key) & (a_time[pos] < ct))  # added before: a repeat
-            return ok
-
-        new = np.where(valid(every, w0), w0, -1)
+        state = (n, half, eu, rewired, gone, a_key, a_time)
+        new = np.where(_ws_valid(every, w0, *state), w0, -1)
         if more_e.size:
             look = new[more_e] < 0
-            groups, rows = _first_per_group(more_e[look], valid(more_e[look], more_w[look]))
+            groups, rows = _first_per_group(more_e[look],
+                                            _ws_valid(more_e[look], more_w[look], *state))
             new[groups] = more_w[look][rows]
         need = new < 0
         if need.any():  # a citizen tied to everyone keeps its tie (networkx skips it)
@@ -588,6 +608,28 @@ def watts_strogatz_edges(n: int, k: int, rewire: float, rng: np.random.Generator
     lv = np.concatenate([lat_v[keep], chosen[accepted]])
     keys = np.minimum(lu, lv) * n + np.maximum(lu, lv)
     return _keys_to_edges(n, keys, name)
+
+
+def _ws_valid(e, w, n, half, eu, rewired, gone, a_key, a_time) -> np.ndarray:
+    """Whether candidate new end ``w`` of rewired tie ``e`` is neither its citizen nor tied to
+    it when the tie is visited (ring ties not yet rewired away, ties added before).
+    """
+    cu, ct = eu[e], rewired[e]
+    ok = w != cu
+    d = (w - cu) % n
+    ring = np.full(w.size, -1, dtype=np.int64)  # visiting time of the ring tie {u, w}
+    fwd = (d >= 1) & (d <= half)
+    ring[fwd] = (d[fwd] - 1) * n + cu[fwd]
+    bwd = ~fwd & (n - d >= 1) & (n - d <= half)
+    ring[bwd] = (n - d[bwd] - 1) * n + w[bwd]
+    on_ring = ring >= 0
+    r = ring[on_ring]
+    ok[on_ring] &= gone[r] & (r < ct[on_ring])  # that ring tie was rewired away before
+    if a_key.size:
+        key = np.minimum(cu, w) * n + np.maximum(cu, w)
+        pos = np.minimum(np.searchsorted(a_key, key), a_key.size - 1)
+        ok &= ~((a_key[pos] == key) & (a_time[pos] < ct))  # added before: a repeat
+    return ok
 
 
 def _ws_degree(n: int, half: int, e: int, eu, rewired, chosen, gone) -> int:
@@ -713,7 +755,8 @@ def _ba_settle(m: int, batches: int, near: np.ndarray, far: np.ndarray,
 
 def _ba_first_distinct(m: int, todo: np.ndarray, draws: _Draws, value) -> np.ndarray:
     """For the sorted batches ``todo``: the positions of the first m distinct citizens among
-    each one's draws (drawing more where fewer than m are distinct), one row per batch."""
+    each one's draws (drawing more where fewer than m are distinct), one row per batch.
+    """
     out = np.zeros((todo.size, m), dtype=np.int64)
     where = np.arange(todo.size)
     batch = todo
@@ -742,7 +785,8 @@ def _ba_first_distinct(m: int, todo: np.ndarray, draws: _Draws, value) -> np.nda
 def _resolve_far(lo: int, near: np.ndarray, far: np.ndarray, pointer: np.ndarray) -> None:
     """Fill ``far[lo:]``: tie ``lo + i`` copies the tie end at position ``pointer[i]``
     (position 2e is tie e's near end, 2e + 1 its far end); ties before ``lo`` are final;
-    chains of copies inside ``far[lo:]`` are followed by pointer jumping."""
+    chains of copies inside ``far[lo:]`` are followed by pointer jumping.
+    """
     total = far.size
     tie = pointer >> 1
     odd = (pointer & 1) == 1
@@ -763,3 +807,316 @@ def _resolve_far(lo: int, near: np.ndarray, far: np.ndarray, pointer: np.ndarray
         rest = ~done
         target[open_[rest]] = after[rest]  # jump over nxt
         open_ = open_[rest]
+
+
+# --- reading real networks ---------------------------------------------------------------------
+SEPARATORS = {"\t": "tabs", ",": "commas", ";": "semicolons", " ": "spaces"}
+HEADER_WORDS = {
+    "source", "target", "from", "to", "src", "dst", "dest", "destination", "origin", "node",
+    "nodes", "vertex", "vertices", "id", "ids", "u", "v", "i", "j", "a", "b", "x", "y",
+    "person", "people", "ego", "alter", "user", "friend", "follower", "followee", "name",
+    "left", "right", "head", "tail", "start", "end", "in", "out", "sender", "receiver",
+    "citizen", "member", "actor", "edge", "tie", "first", "second", "one", "two", "label",
+    "key", "n", "m", "s", "t"}
+_INT = re.compile(r"[+-]?\d+\Z")
+_IDS_RUN_TOGETHER = re.compile(r"[+-]?\d+(?:\s*[\s,;]\s*[+-]?\d+)+\Z")
+_GML = re.compile(r"(?:(?:creator|version)\b[^\n]*\n\s*)*graph\s*\[", re.IGNORECASE)
+
+
+def file_source(path: str | Path, data: bytes | None = None) -> dict:
+    """``{"file": name, "sha256": hex}`` of a network file, as recorded by ``describe()``."""
+    path = Path(path)
+    data = path.read_bytes() if data is None else data
+    return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def read_network_file(path: str | Path, **options) -> nx.Graph:
+    """Read an edge list or a GraphML file into a graph with integer nodes and ``label``
+    names (see :func:`read_network_edges` for the rules and ``options``).
+    """
+    return edges_to_graph(read_network_edges(path, **options))
+
+
+def read_network_edges(path: str | Path, *, separator: str | None = None,
+                       header: bool | None = None) -> EdgeArrays:
+    """Read an edge list or a GraphML file as :class:`EdgeArrays` (names in ``labels``).
+
+    GraphML (suffix ``.graphml`` or ``.xml``, or text starting with ``<``): an undirected
+    graph; repeated ties and self-loops are dropped, isolated nodes kept. A directed GraphML
+    is refused: friendship ties are undirected, so the file must say how to symmetrise.
+
+    Edge lists: one tie per line, two names first; further columns (weights) are ignored;
+    ``#`` starts a comment; a UTF-8 byte-order mark is ignored. The separator is detected
+    once for the whole file from its first six data lines: tab, comma, semicolon or runs of
+    spaces, whichever splits most of them into two names (then: into two names holding no
+    other separator; then in that order); comma- and semicolon-separated fields may
+    be quoted. Every line must then give two names with it: a line with one name, an empty
+    name, a tab in a space-separated file, or a name that is several numbers run together
+    (``"1 2"``) is an error naming the line. The first line is a header if its two fields are
+    not both valid ids where the following lines' are (numeric ids under a non-numeric first
+    line), or if both are header words (``source``, ``from_id``, ``Person A``, ...) that occur
+    nowhere else in the file. A self-loop line keeps its citizen without a tie; repeated ties
+    are dropped. Names are never made up: every citizen is a name written in the file.
+
+    Args:
+        path: The file.
+        separator: Force the separator (``"\\t"``, ``","``, ``";"`` or ``" "``).
+        header: Force whether the first data line is a header.
+
+    Raises:
+        NetworkFileError: A missing or unreadable file, a GML file, a directed GraphML, a
+            line that does not give two names, no ties at all; one line naming the file (and
+            line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkFileError(f"{path}: network file not found")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NetworkFileError(f"{path}: cannot read the network file ({exc.strerror})"
+                               ) from None
+    source = file_source(path, data)
+    if path.suffix.lower() == ".gml":
+        raise NetworkFileError(f"{path}: GML is not an edge list; convert it or use GraphML")
+    if path.suffix.lower() in (".graphml", ".xml") or data.lstrip(
+            codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):
+        edges = _read_graphml(path, data)
+        edges.source = source
+        return edges
+    text = _decode(path, data)
+    edges = _read_edge_list(path, text, separator, header)
+    edges.source = source
+    return edges
+
+
+def _decode(path: Path, data: bytes) -> str:
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = skip + exc.start
+        hint = (" (it looks like UTF-16)" if data[:2] in (codecs.BOM_UTF16_LE,
+                                                            codecs.BOM_UTF16_BE) else "")
+        raise NetworkFileError(
+            f"{path}: not UTF-8 text{hint}: byte 0x{data[offset]:02x} at byte offset "
+            f"{offset} cannot be decoded; save the file as UTF-8") from None
+
+
+def _read_graphml(path: Path, data: bytes) -> EdgeArrays:
+    import io
+
+    try:
+        graph = nx.read_graphml(io.BytesIO(data))
+    except Exception as exc:  # networkx and the XML parser raise several kinds
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NetworkFileError(f"{path}: not a valid GraphML file ({reason})") from None
+    if graph.is_directed():
+        raise NetworkFileError(
+            f"{path}: a directed GraphML network; friendship ties are undirected: symmetrise "
+            "it first (edgedefault=\"undirected\", a tie for each pair linked either way)")
+    simple = nx.Graph(graph)  # repeated ties collapse
+    simple.remove_edges_from(list(nx.selfloop_edges(simple)))
+    if simple.number_of_edges() == 0:
+        raise NetworkFileError(f"{path}: no ties found in the GraphML file "
+                               f"({simple.number_of_nodes()} nodes, no edges between two)")
+    edges = graph_to_edges(relabel_to_integers(simple))
+    edges.generator = "GraphML"
+    return edges
+
+
+def _data_lines(text: str) -> list[tuple[int, str]]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
+def _split(line: str, sep: str) -> list[str]:
+    """Fields of a line (stripped); raises csv.Error on broken quoting."""
+    if sep in ",;":
+        return [f.strip() for f in next(csv.reader([line], delimiter=sep, strict=True,
+                                                   skipinitialspace=True))]
+    if sep == "\t":
+        return [f.strip() for f in line.split("\t")]
+    return [f for f in line.split(" ") if f]
+
+
+def _choose_separator(head: list[str]) -> str:
+    """The separator under which most of the first data lines split into two names (then:
+    into two names holding no other separator; then: tab, comma, semicolon, space).
+    """
+    best, best_score = " ", (0, 0)
+    for sep in ("\t", ",", ";", " "):
+        others = set("\t,;") - {sep}
+        fits = clean = 0
+        for line in head:
+            try:
+                pair = [f for f in _split(line, sep)[:2] if f]
+            except csv.Error:
+                continue
+            if len(pair) == 2:
+                fits += 1
+                clean += not any(c in f for f in pair for c in others)
+        if (fits, clean) > best_score:
+            best, best_score = sep, (fits, clean)
+    return best
+
+
+def _name_problem(name: str, sep: str) -> str | None:
+    if not name:
+        return "an empty name"
+    if sep == " " and "\t" in name:
+        return f"a tab in {name!r} in a file separated by spaces"
+    for c in name:
+        if unicodedata.category(c)[0] == "C" and c != "\t":
+            return f"an invisible character U+{ord(c):04X} in {name!r}"
+    if _IDS_RUN_TOGETHER.match(name):
+        return f"{name!r} looks like several ids run together"
+    return None
+
+
+def _header_like(name: str) -> bool:
+    words = re.findall(r"[a-z]+", name.lower())
+    return bool(words) and all(w in HEADER_WORDS for w in words)
+
+
+def _read_edge_list(path: Path, text: str, separator: str | None, header: bool | None
+                    ) -> EdgeArrays:
+    lines = _data_lines(text)
+    if not lines:
+        raise NetworkFileError(f"{path}: no ties found (expected one 'name1,name2' per line)")
+    head = "\n".join(line for _, line in lines[:12])
+    if _GML.match(head):
+        raise NetworkFileError(f"{path}: GML is not an edge list; convert it or use GraphML")
+    if separator is not None and separator not in SEPARATORS:
+        raise NetworkFileError(f"{path}: separator {separator!r} is not one of tab, comma, "
+                               "semicolon or space")
+    sep = separator or _choose_separator([line for _, line in lines[:6]])
+    how = SEPARATORS[sep] + ("" if separator else " (detected from the first lines)")
+
+    def pair(number: int, line: str) -> tuple[str, str]:
+        try:
+            fields = _split(line, sep)
+        except csv.Error as exc:
+            raise NetworkFileError(f"{path}:{number}: broken quoting ({exc}) in {line!r}"
+                                   ) from None
+        if len(fields) < 2:
+            raise NetworkFileError(f"{path}:{number}: expected two node names separated by "
+                                   f"{how}, got {line!r}")
+        for name in fields[:2]:
+            problem = _name_problem(name, sep)
+            if problem:
+                raise NetworkFileError(f"{path}:{number}: {problem}; expected two node names "
+                                       f"separated by {how}, got {line!r}")
+        return fields[0], fields[1]
+
+    first_number, first_line = lines[0]
+    try:
+        first = pair(first_number, first_line)
+        first_error = None
+    except NetworkFileError as exc:
+        first, first_error = None, exc
+    try:
+        rest = [pair(number, line) for number, line in lines[1:]]
+    except NetworkFileError:
+        if first_error is not None and header is not True:
+            raise first_error from None  # the earliest bad line
+        raise
+    if header is None:
+        header = False
+        if first is not None:
+            numeric = rest and all(_INT.match(x) and _INT.match(y) for x, y in rest[:50])
+            if numeric and not (_INT.match(first[0]) and _INT.match(first[1])):
+                header = True
+            elif _header_like(first[0]) and _header_like(first[1]):
+                seen = {name for p in rest for name in p}
+                header = first[0] not in seen and first[1] not in seen
+    if not header:
+        if first_error is not None:
+            raise first_error
+        rest.insert(0, first)
+    if not rest:
+        raise NetworkFileError(f"{path}: no ties found: the only line, {first_line!r}, reads "
+                               "as a header")
+    index: dict[str, int] = {}
+    for a, b in rest:
+        index.setdefault(a, len(index))
+        index.setdefault(b, len(index))
+    ends = np.array([(index[a], index[b]) for a, b in rest], dtype=np.int64)
+    n = len(index)
+    u, v = canonical_edges(n, ends[:, 0], ends[:, 1])
+    if u.size == 0:
+        raise NetworkFileError(f"{path}: no ties found (every line ties a name to itself)")
+    return EdgeArrays(n, u, v, list(index), generator="edge list")
+
+
+# --- statistics across sizes -------------------------------------------------------------------
+def network_statistics(edges: EdgeArrays) -> dict:
+    """Degree mean, variance and maximum, share of degree >= 2x the mean, and the average
+    clustering coefficient (networkx's convention: 0 for citizens with fewer than 2 ties).
+    """
+    from scipy import sparse
+
+    n = edges.n
+    degree = np.bincount(np.concatenate([edges.u, edges.v]), minlength=n).astype(np.float64)
+    ones = np.ones(edges.u.size, dtype=np.float64)
+    a = sparse.coo_matrix((np.concatenate([ones, ones]),
+                           (np.concatenate([edges.u, edges.v]),
+                            np.concatenate([edges.v, edges.u]))), shape=(n, n)).tocsr()
+    triangles = np.asarray((a @ a).multiply(a).sum(axis=1)).ravel() / 2
+    pairs = degree * (degree - 1) / 2
+    clustering = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
+    return {"citizens": n, "ties": int(edges.u.size), "mean_degree": float(degree.mean()),
+            "degree_variance": float(degree.var()), "max_degree": int(degree.max()),
+            "clustering": float(clustering.mean()), "generator": edges.generator}
+
+
+def statistics_across_sizes(sizes=(20_000, 50_000, 50_001, 100_000), *,
+                            network: str = "watts_strogatz", mean_degree: float = 10.0,
+                            seeds=(1, 2, 3), **values) -> list[dict]:
+    """:func:`network_statistics` of :func:`build_edges` networks at each size (mean over
+    ``seeds``): a sweep across :data:`LARGE` shows no break (tests/model/test_network_sizes.py;
+    ``python -m spiral.model.networks`` prints the table).
+    """
+    from spiral.model.params import Params
+
+    rows = []
+    for n in sizes:
+        params = Params(values, n_citizens=n, network=network, mean_degree=mean_degree)
+        stats = [network_statistics(build_edges(params, np.random.default_rng(s)))
+                 for s in seeds]
+        row = {"n_citizens": n, "generator": stats[0]["generator"], "seeds": len(stats)}
+        for key in ("mean_degree", "degree_variance", "clustering", "max_degree"):
+            row[key] = float(np.mean([s[key] for s in stats]))
+        rows.append(row)
+    return rows
+
+
+def main(argv=None) -> None:  # pragma: no cover - a tool for the lead
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m spiral.model.networks",
+                                     description="Degree statistics across n_citizens.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 50_000, 50_001,
+                                                                   100_000])
+    parser.add_argument("--networks", nargs="+", default=list(GENERATORS))
+    parser.add_argument("--mean-degree", type=float, default=10.0)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args(argv)
+    print("network          n_citizens  generator                          mean_deg  "
+          "variance  clustering  max_deg")
+    for kind in args.networks:
+        for row in statistics_across_sizes(args.sizes, network=kind,
+                                           mean_degree=args.mean_degree,
+                                           seeds=range(1, args.seeds + 1)):
+            print(f"{kind:16s} {row['n_citizens']:>10,}  {row['generator']:33s} "
+                  f"{row['mean_degree']:8.3f}  {row['degree_variance']:8.3f}  "
+                  f"{row['clustering']:10.4f}  {row['max_degree']:7.0f}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
