@@ -33,8 +33,8 @@ from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams, resolve_seed
 
 # Model-level series collected by Mesa's DataCollector (attribute names: string reporters).
-MODEL_REPORTERS = ("mean_score", "share_A", "share_B", "share_C", "share_D", "listed",
-                   "wrongful_listed", "stigmatised", "ties", "mean_degree", "isolates",
+MODEL_REPORTERS = ("mean_score", "share_A", "share_B", "share_C", "share_D", "listed_count",
+                   "wrongful_count", "stigmatised_count", "ties", "mean_degree", "isolates",
                    "components", "largest_component_share", "score_assortativity")
 
 

@@ -32,12 +32,12 @@ from collections.abc import Callable, Iterable
 import networkx as nx
 import numpy as np
 from spiral.model import rules
+from spiral.model.draws import Phase, run_key, uniform
 from spiral.model.fast_ties import FastTieTable
 from spiral.model.initial import ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
 from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData
-from spiral.model.draws import Phase, run_key, uniform
 from spiral.model.streams import make_streams, resolve_seed
 from spiral.model.ties import unique_sorted
 

@@ -3,9 +3,9 @@
 A :class:`Recorder` is fed the state once per tick (and told of listings, delistings, cuts
 and rewires as they happen) and produces a :class:`RunData`:
 
-* ``timeseries``: one row per tick (mean score, grade shares, listed, ties, isolates,
+* ``timeseries``: one row per tick (mean score, grade shares, listed_count, ties, isolates,
   components, largest-component share, score assortativity, ...);
-* ``listed``: one row per listing episode per tick from one month before the listing to the
+* ``episodes``: one row per listing episode per tick from one month before the listing to the
   end of the run (score, contacts, still listed, wrongful);
 * ``events``: listings, delistings, tie cuts (with the rule) and rewires;
 * ``citizens``: one row per citizen at the end (start and end score and contacts, ever listed,
@@ -41,7 +41,7 @@ class RunData:
     """The tidy tables of one run (pandas DataFrames)."""
 
     timeseries: pd.DataFrame
-    listed: pd.DataFrame
+    episodes: pd.DataFrame
     events: pd.DataFrame
     citizens: pd.DataFrame
     initial_ties: pd.DataFrame
@@ -70,9 +70,9 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
     counts = np.bincount(grade, minlength=4)
     for k, g in enumerate(GRADES):
         row[f"share_{g}"] = counts[k] / n
-    row["listed"] = int(np.count_nonzero(listed))
-    row["wrongful_listed"] = int(np.count_nonzero(listed & wrongful))
-    row["stigmatised"] = int(np.count_nonzero(stigmatised))
+    row["listed_count"] = int(np.count_nonzero(listed))
+    row["wrongful_count"] = int(np.count_nonzero(listed & wrongful))
+    row["stigmatised_count"] = int(np.count_nonzero(stigmatised))
     ends = int(degree.sum())
     row["ties"] = ends // 2
     row["mean_degree"] = float(np.float64(ends) / n) if n else 0.0
@@ -347,9 +347,9 @@ class Recorder:
         if rows[-1]["tick"] != last_tick:
             rows.append(tick_measures(tick=last_tick, **state))
         timeseries = pd.DataFrame(rows)
-        listed, events, citizens = self._listed_table(), self._events_table(), \
+        episodes, events, citizens = self._episodes_table(), self._events_table(), \
             self._citizen_table()
-        return RunData(timeseries, listed, events, citizens, self._initial_ties(),
+        return RunData(timeseries, episodes, events, citizens, self._initial_ties(),
                        self._tracked_table())
 
     def _initial_ties(self) -> pd.DataFrame:
@@ -384,11 +384,11 @@ class Recorder:
                  for t, ids, s, d, g, li in self._tracked]
         return pd.concat(parts, ignore_index=True)
 
-    def _listed_table(self) -> pd.DataFrame:
+    def _episodes_table(self) -> pd.DataFrame:
         if not self._traj:
             small = _index_dtype(max(self.n, 2))
             return _empty({"citizen": small, "listing_tick": small, "tick": small,
-                           "ticks_since_listing": small, "score": np.float32,
+                           "months_since_listing": small, "score": np.float32,
                            "contacts": np.int32, "listed": bool, "wrongful": bool,
                            "scripted": bool, "delisting_tick": small})
         # rows of each episode: one per month from the month before its listing to the last
@@ -426,7 +426,7 @@ class Recorder:
         end = per_row(self.episode_end)
         return pd.DataFrame({
             "citizen": per_row(self.episode_citizen), "listing_tick": start,
-            "tick": ticks, "ticks_since_listing": ticks - start, "score": score,
+            "tick": ticks, "months_since_listing": ticks - start, "score": score,
             "contacts": contacts, "listed": (ticks >= start) & ((end < 0) | (ticks < end)),
             "wrongful": np.repeat(self.episode_wrongful[episodes], sizes),
             "scripted": np.repeat(self.episode_scripted[episodes], sizes),

@@ -37,7 +37,7 @@ def test_synchronous_mesa_and_array_engine_give_identical_trajectories(name):
         for key in a:
             assert np.array_equal(a[key], b[key]), f"{name}: {key} differs at tick {tick}"
     da, db = engine.data(), model.data()
-    for table in ("timeseries", "listed", "events", "citizens"):
+    for table in ("timeseries", "episodes", "events", "citizens"):
         left, right = getattr(da, table), getattr(db, table)
         assert left.equals(right), f"{name}: {table} tables differ"
     assert len(da.events) > 0

@@ -18,9 +18,10 @@ from spiral.model.ties import TieTable
 BUSY = dict(n_citizens=300, mean_degree=8.0, listing_rate=0.02, wrongful_rate=0.005,
             hearing_prob=0.6, unfriend_rate=0.8, fear_mean=0.7, ticks=40)
 
-RULES = ("listed", "grade", "strategic", "threshold")
+RULES = ("channels", "listed", "grade", "strategic", "threshold")
 REWIRES = ("none", "random", "friend_of_friend", "homophily")
 EXTRA = {
+    "channels": dict(reconnect_rate=0.3, turnover_rate=0.05),
     "listed": dict(),
     "grade": dict(risky_grade="C", cohort_share=0.05),
     "strategic": dict(network_weight=0.7),
@@ -46,7 +47,7 @@ def test_fast_ties_give_the_reference_trajectory(rule, rewire):
             assert np.array_equal(a[key], b[key]), f"{rule}/{rewire}: {key} differs at {tick}"
         assert np.array_equal(ref.ties.degree, fast.ties.degree)
     da, db = ref.data(), fast.data()
-    for table in ("timeseries", "listed", "events", "citizens", "initial_ties"):
+    for table in ("timeseries", "episodes", "events", "citizens", "initial_ties"):
         assert getattr(da, table).equals(getattr(db, table)), f"{rule}/{rewire}: {table}"
     events = set(da.events["event"])
     assert "cut" in events, "the scenario must exercise cuts"

@@ -70,7 +70,7 @@ def test_same_seed_same_run_and_different_seed_differs():
     for e in (a, b, c):
         e.run(20)
     da, db, dc = a.data(), b.data(), c.data()
-    for table in ("timeseries", "listed", "events", "citizens"):
+    for table in ("timeseries", "episodes", "events", "citizens"):
         assert getattr(da, table).equals(getattr(db, table))
     assert not da.events.equals(dc.events)
 

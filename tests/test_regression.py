@@ -43,8 +43,8 @@ def test_compare_names_changed_missing_and_new_files():
 
 def test_case_files_hash_only_the_compared_files(tmp_path):
     (tmp_path / "summary.json").write_text("{}")
-    (tmp_path / "listed.csv").write_text("x\n1\n")
+    (tmp_path / "episodes.csv").write_text("x\n1\n")
     (tmp_path / "manifest.json").write_text('{"created_utc": "now"}')
     files = checksums.CASES[0].files(tmp_path)
-    assert sorted(files) == ["listed.csv", "summary.json"]
+    assert sorted(files) == ["episodes.csv", "summary.json"]
     assert files["summary.json"] == checksums.sha256(tmp_path / "summary.json")

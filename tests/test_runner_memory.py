@@ -16,7 +16,7 @@ from spiral.experiments.runs.runner import run_scenario, write_results
 from spiral.experiments.runs.scenario import load_scenario
 from spiral.model.records import RunData, widened
 
-TABLES = ("timeseries", "listed", "events", "citizens", "initial_ties", "tracked")
+TABLES = ("timeseries", "episodes", "events", "citizens", "initial_ties", "tracked")
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +35,9 @@ def _summarise(variants: dict[str, RunData], scenario) -> dict:
 
 
 def test_big_tables_are_held_narrow(result):
-    listed, citizens = result.data.listed, result.data.citizens
+    listed, citizens = result.data.episodes, result.data.citizens
     assert len(listed) > 0
-    for column in ("citizen", "listing_tick", "tick", "ticks_since_listing", "contacts",
+    for column in ("citizen", "listing_tick", "tick", "months_since_listing", "contacts",
                    "delisting_tick"):
         assert listed[column].dtype == np.int32, column
     assert listed["score"].dtype == np.float32
@@ -50,7 +50,7 @@ def test_big_tables_are_held_narrow(result):
 def test_files_and_tables_are_in_canonical_dtypes_with_the_same_values(result, tmp_path):
     out = write_results(result, tmp_path / "run", figures=False)
     tables = result.tables()
-    for name in ("timeseries", "listed", "events", "citizens", "initial_ties"):
+    for name in ("timeseries", "episodes", "events", "citizens", "initial_ties"):
         table = tables[name]
         assert not any(d.kind in "iuf" and d.itemsize < 8 for d in table.dtypes), name
         stored = pd.read_parquet(out / f"{name}.parquet")
@@ -63,8 +63,8 @@ def test_files_and_tables_are_in_canonical_dtypes_with_the_same_values(result, t
         assert (from_csv.pop("replicate") == 0).all(), name
         numeric = [c for c, d in table.dtypes.items() if d.kind in "iuf"]
         pd.testing.assert_frame_equal(from_csv[numeric], table[numeric], check_dtype=True)
-    listed = tables["listed"]
-    narrow = result.data.listed
+    listed = tables["episodes"]
+    narrow = result.data.episodes
     assert result.scenario.main_variant == "spiral"
     main = listed[listed["variant"] == "spiral"].drop(columns="variant")
     assert np.array_equal(main["score"].to_numpy(), narrow["score"].to_numpy())
@@ -82,32 +82,32 @@ def test_measures_are_the_same_on_narrow_widened_and_shuffled_tables(result):
     shuffled = dict(wide)
     for name in (scenario.main_variant, scenario.baseline_variant, "unlisted"):
         data = shuffled[name] = _widened(result.variants[name])
-        for table in ("listed", "citizens", "tracked"):
+        for table in ("episodes", "citizens", "tracked"):
             frame = getattr(data, table)
             setattr(data, table, frame.iloc[rng.permutation(len(frame))])
     assert _summarise(shuffled, scenario) == summary
-    by_citizen = result.data.listed.sort_values(["citizen", "listing_tick", "tick"])
+    by_citizen = result.data.episodes.sort_values(["citizen", "listing_tick", "tick"])
     episodes = measures.Episodes(by_citizen)
     assert episodes.count == summary["listing_episodes__spiral"]
-    assert measures.isolation(by_citizen) == measures.isolation(result.data.listed)
+    assert measures.isolation(by_citizen) == measures.isolation(result.data.episodes)
 
 
 def test_score_loss_matches_a_plain_join(result):
-    listed = widened(result.data.listed)
+    listed = widened(result.data.episodes)
     keys = ["citizen", "listing_tick"]
-    before = listed[listed["ticks_since_listing"] == -1].set_index(keys)["score"]
+    before = listed[listed["months_since_listing"] == -1].set_index(keys)["score"]
     for horizon in (1, 6, 12):
-        after = listed[listed["ticks_since_listing"] == horizon].set_index(keys)["score"]
+        after = listed[listed["months_since_listing"] == horizon].set_index(keys)["score"]
         joined = before.to_frame("before").join(after.rename("after"), how="inner")
         expected = (joined["before"] - joined["after"]).mean()
-        assert measures.score_loss(result.data.listed, horizon) == pytest.approx(expected,
+        assert measures.score_loss(result.data.episodes, horizon) == pytest.approx(expected,
                                                                                    abs=0)
         if horizon in measures.HORIZONS:  # the summary's before/after loss is score_drop
             assert result.summary[f"score_drop_{horizon}m__spiral"] == round(expected, 6)
     # score_loss: against the same citizen in the unlisted twin, the same month
     twin = widened(result.variants["unlisted"].tracked).set_index(["citizen", "tick"])["score"]
     for horizon in measures.HORIZONS:
-        rows = listed[listed["ticks_since_listing"] == horizon]
+        rows = listed[listed["months_since_listing"] == horizon]
         if rows.empty:
             continue
         lost = twin.loc[list(zip(rows["citizen"], rows["tick"], strict=True))].to_numpy() \
@@ -116,8 +116,8 @@ def test_score_loss_matches_a_plain_join(result):
 
 
 def test_spiral_bands_same_for_stacked_and_per_variant_tables(result):
-    per_variant = {name: data.listed for name, data in result.variants.items()}
-    stacked = result.tables()["listed"]
+    per_variant = {name: data.episodes for name, data in result.variants.items()}
+    stacked = result.tables()["episodes"]
     metrics = ("score", "score_change", "contacts")
     by_name = measures.percentiles_since_listing(per_variant, metrics=metrics)
     assert len(by_name) > 0

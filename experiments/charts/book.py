@@ -174,7 +174,7 @@ def _draw_all(book: ChartBook, folder: Path, *, sweep, measure, animation, grid)
     tables = cd.read_run(folder)
     manifest = _manifest(folder)
     source = run_source(manifest)
-    listed = tables["listed"]
+    listed = tables["episodes"]
     # --- the spiral
     bands = percentiles_since_listing(listed, metrics=SPIRAL_METRICS)
     episodes = int(listed[["citizen", "listing_tick"]].drop_duplicates().shape[0] /

@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 
 KIND = "charts"
-RUN_TABLES = ("timeseries", "listed", "citizens")
+RUN_TABLES = ("timeseries", "episodes", "citizens")
 NEVER_EMPTY = ("timeseries", "citizens")  # a run always has rows there (listed may have none)
 OPTIONAL_TABLES = ("events", "initial_ties", "tracked")
 SWEEP_TABLES = ("summary.csv", "runs.csv")
@@ -161,7 +161,7 @@ def check_folder(folder: Path) -> str:
                          "sweep folder")
     manifests = [n for n in ("manifest.json", "sweep.json") if n in names]
     kinds = {_manifest_kind(folder / n) for n in manifests}
-    listed = "listed.csv" in names or "listed.parquet" in names
+    listed = "episodes.csv" in names or "episodes.parquet" in names
     sweep = "run" not in kinds and ("sweep" in kinds or (
         not kinds and not listed and any(n in names for n in SWEEP_TABLES)))
     if sweep:

@@ -19,7 +19,7 @@ import pandas as pd
 from spiral.model.params import GRADES, PARAMS
 
 EGO_MONTHS = (0, 3, 6, 12, 24)
-TABLES = ("timeseries", "listed", "events", "citizens", "initial_ties", "tracked")
+TABLES = ("timeseries", "episodes", "events", "citizens", "initial_ties", "tracked")
 
 
 class ChartDataError(ValueError):
@@ -35,7 +35,7 @@ def read_run(folder: Path) -> dict[str, pd.DataFrame]:
             tables[name] = pd.read_csv(csv)
         elif parquet.is_file():
             tables[name] = pd.read_parquet(parquet)
-    missing = [n for n in ("timeseries", "listed", "citizens") if n not in tables]
+    missing = [n for n in ("timeseries", "episodes", "citizens") if n not in tables]
     if missing:
         raise ChartDataError(f"{folder}: not a results folder of 'spiral run' (missing "
                              f"{', '.join(f'{n}.csv' for n in missing)})")
@@ -94,7 +94,7 @@ def grade_shares(timeseries: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"month": ts["tick"].astype(int).to_numpy()})
     for g in GRADES:
         out[f"grade_{g}_percent"] = (ts[f"share_{g}"].to_numpy() * 100.0)
-    out["listed"] = ts["listed"].to_numpy()
+    out["listed_count"] = ts["listed_count"].to_numpy()
     return out
 
 
@@ -139,8 +139,8 @@ def pick_ego(listed: pd.DataFrame, *, follow_up: int = max(EGO_MONTHS)) -> tuple
     """
     fb = variant(listed)
     last = int(fb["tick"].max())
-    base = fb[fb["ticks_since_listing"] == -1].set_index(["citizen", "listing_tick"])["contacts"]
-    at = fb[fb["ticks_since_listing"] == 12].set_index(["citizen", "listing_tick"])["contacts"]
+    base = fb[fb["months_since_listing"] == -1].set_index(["citizen", "listing_tick"])["contacts"]
+    at = fb[fb["months_since_listing"] == 12].set_index(["citizen", "listing_tick"])["contacts"]
     eps = base.to_frame("before").join(at.rename("after"), how="inner").reset_index()
     wrongful = fb.groupby(["citizen", "listing_tick"])["wrongful"].first()
     eps = eps[(eps["listing_tick"] + follow_up <= last) & (eps["before"] >= 4)]
@@ -258,7 +258,7 @@ def pick_scar_case(tables: dict[str, pd.DataFrame]) -> ScarCase:
     twin: a never-listed citizen, not a friend of a listed one, closest in starting score and
     contacts (distance in standard deviations). Both must be in the tracked table.
     """
-    listed = variant(tables["listed"])
+    listed = variant(tables["episodes"])
     tracked = variant(tables.get("tracked", pd.DataFrame(columns=["citizen", "tick"])))
     if tracked.empty:
         raise ChartDataError("the scar needs tracked citizens (run_scenario(track=...))")

@@ -27,7 +27,7 @@ Example::
     from spiral.experiments.measures import percentiles_since_listing, summarise_run
 
     summary = summarise_run(result.variants, main="spiral", baseline="penalty")
-    bands = percentiles_since_listing(result.tables()["listed"])
+    bands = percentiles_since_listing(result.tables()["episodes"])
 """
 
 from __future__ import annotations

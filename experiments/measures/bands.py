@@ -8,7 +8,7 @@
   run) shows the score change since the month before the listing and the contacts
   (``metrics=("score_change", "contacts")``): what the listing cost them, from a common zero.
 
-Both read the ``listed`` table (as written to ``listed.csv``), never the engine's internals.
+Both read the ``listed`` table (as written to ``episodes.csv``), never the engine's internals.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _window(table: pd.DataFrame, metrics: tuple[str, ...],
 
     The rows from the month before the listing to ``max_months`` after, in table order.
     """
-    all_months = table["ticks_since_listing"].to_numpy()
+    all_months = table["months_since_listing"].to_numpy()
     window = np.flatnonzero((all_months >= -1) & (all_months <= max_months))
     values = {}
     for metric in metrics:

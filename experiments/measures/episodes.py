@@ -11,7 +11,7 @@ episodes of a table once; the functions below read one measure each (defined in 
 * :func:`isolation`: listed citizens left without contacts, and when;
 * :func:`scar`: after delisting, how far score and contacts stay below the pre-listing level.
 
-They read tables (pandas DataFrames as written to ``listed.csv``), never the engine's
+They read tables (pandas DataFrames as written to ``episodes.csv``), never the engine's
 internals, so the same measures can be recomputed from a results folder in pandas or R.
 """
 
@@ -40,11 +40,11 @@ class Episodes:
     def __init__(self, listed: pd.DataFrame) -> None:
         self.rows = len(listed)
         column = {name: listed[name].to_numpy() for name in
-                  ("citizen", "listing_tick", "tick", "ticks_since_listing", "score",
+                  ("citizen", "listing_tick", "tick", "months_since_listing", "score",
                    "contacts", "delisting_tick") if name in listed}
         self.citizen_of_row = column["citizen"]
         self.listing_of_row = column["listing_tick"]
-        self.months = column["ticks_since_listing"]
+        self.months = column["months_since_listing"]
         self.tick = column.get("tick")
         self.score = column["score"]
         self.contacts = column["contacts"]

@@ -27,18 +27,18 @@ CONTRASTS = (("spiral", "penalty"), ("spiral", "chain"), ("penalty", "no_denied"
 
 def variant_measures(data, twin=None) -> dict[str, float]:
     """The per-variant measures of one variant's tables (``twin``: the unlisted twin's)."""
-    episodes = Episodes(data.listed)
+    episodes = Episodes(data.episodes)
     out: dict[str, float] = {"listing_episodes": episodes.count}
     tracked = twin.tracked if twin is not None else None
     for h in HORIZONS:
-        lost = twin_losses(data.listed, tracked, h)
+        lost = twin_losses(data.episodes, tracked, h)
         out[f"score_loss_{h}m"] = lost["score"]
         out[f"contact_loss_{h}m"] = lost["contacts"]
         out[f"score_drop_{h}m"] = episodes.mean_loss(h)
         out[f"contact_drop_{h}m"] = episodes.contact_loss_share(h)
         out[f"episodes_observed_{h}m"] = float(episodes.at_month(h)[0].size)
     for which in ("scripted", "background"):
-        out[f"score_loss_12m_{which}"] = twin_losses(data.listed, tracked, 12,
+        out[f"score_loss_12m_{which}"] = twin_losses(data.episodes, tracked, 12,
                                                      which=which)["score"]
     out.update(episodes.isolation())
     out.update(spillover(data.citizens))

@@ -48,7 +48,7 @@ def twin_losses(listed: pd.DataFrame, twin_tracked: pd.DataFrame, horizon: int,
         the twin's contacts the listed lack) and ``episodes`` (how many were observed that
         long), NaN where none.
     """
-    rows = listed[listed["ticks_since_listing"] == horizon]
+    rows = listed[listed["months_since_listing"] == horizon]
     if which != "all" and "scripted" in rows:
         rows = rows[rows["scripted"] == (which == "scripted")]
     out = {"score": math.nan, "contacts": math.nan, "episodes": float(len(rows))}

@@ -5,7 +5,7 @@ The folder::
     DIR/manifest.json     kind "run", parameters, variants, seeds (also as text) and
                           realised networks of every replicate, versions, git, timings, files
     DIR/timeseries.csv    one row per replicate, variant and month (model-level series)
-    DIR/listed.csv        one row per replicate, variant, listing episode and month
+    DIR/episodes.csv        one row per replicate, variant, listing episode and month
     DIR/events.csv        listings, hearings, delistings, tie cuts, rewires, reconnections,
                           lapses and closures, by month
     DIR/citizens.csv      one row per replicate, variant and citizen at the end
@@ -53,7 +53,7 @@ KIND = "run"
 CSV_CITIZEN_LIMIT = 200_000
 CSV_ROW_LIMIT = 1_000_000  # larger tables are written as Parquet only
 WRITE_ROWS = 500_000  # rows converted and written at a time
-TABLES = ("timeseries", "listed", "events", "citizens", "tracked", "initial_ties")
+TABLES = ("timeseries", "episodes", "events", "citizens", "tracked", "initial_ties")
 
 
 def as_run_set(result) -> RunSet:
@@ -128,9 +128,9 @@ def write_results(result, out: str | Path, *, figures: bool = True,
         if figures:
             from spiral.experiments.charts.run_figure import spiral_figure
 
-            pair = {"feedback": first.data.listed}
+            pair = {"feedback": first.data.episodes}
             if first.data_cf is not None:
-                pair["counterfactual"] = first.data_cf.listed
+                pair["counterfactual"] = first.data_cf.episodes
             spiral_figure(pair, folder.path / "figures" / "spiral",
                           title_note=f"{first.scenario.name}, seed {first.seed}")
         runs.timings["write_s"] = time.perf_counter() - t0
@@ -174,7 +174,7 @@ def write_tables(result, folder: Path) -> list[str]:
     n = len(runs.results[0].data.citizens)
     for name in TABLES:
         if name == "initial_ties":
-            shared = runs.fixed_network or len(runs.results) == 1
+            shared = runs.fixed_network or len(runs.results) == 1 or _same_networks(runs)
             frames = [(r.replicate, None, r.data.initial_ties)
                       for r in (runs.results[:1] if shared else runs.results)]
         else:
@@ -188,6 +188,13 @@ def write_tables(result, folder: Path) -> list[str]:
         _write_table(frames, folder / name, csv=csv)
         written.append(name)
     return written
+
+
+def _same_networks(runs) -> bool:
+    """Whether every replicate started from the same network (e.g. one read from a file)."""
+    first = runs.results[0].data.initial_ties
+    return all(len(r.data.initial_ties) == len(first) and r.data.initial_ties.equals(first)
+               for r in runs.results[1:])
 
 
 def _write_table(frames: list[tuple[int, str | None, pd.DataFrame]], stem: Path, *,

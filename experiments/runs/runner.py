@@ -79,7 +79,7 @@ class RunResult:
         In the canonical dtypes, as written to the results files.
         """
         out = {}
-        for name in ("timeseries", "listed", "events", "citizens", "tracked"):
+        for name in ("timeseries", "episodes", "events", "citizens", "tracked"):
             parts = [labelled(frame, variant) for variant, frame in self.variant_tables(name)]
             # empty parts (the unlisted twin's episodes, untracked variants) add no rows, and
             # their untyped columns would turn every column into objects
@@ -174,7 +174,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         follow = tuple(track)
         if not variant.listings and results:
             first = next(iter(results.values()))
-            follow = tuple(sorted({*map(int, track), *map(int, first.listed["citizen"])}))
+            follow = tuple(sorted({*map(int, track), *map(int, first.episodes["citizen"])}))
         t0 = time.perf_counter()
         label = variant.name
         data = simulate(variant.params(scenario.params), seed=seed, network=network,

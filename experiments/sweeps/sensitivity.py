@@ -96,6 +96,8 @@ def sensitivity_options(spec: SweepSpec) -> dict:
             not all(isinstance(m, str) for m in measures):
         raise SweepError(f"{_where(spec)}: [sensitivity] measures = {measures!r} must be a "
                          "list of measure names (columns of runs.csv)")
+    for measure in measures:
+        _check_measure(spec, measure)
     sobol_samples = raw.get("sobol_samples",
                             spec.samples if spec.design == "sobol" else DEFAULT_SOBOL_SAMPLES)
     if not isinstance(sobol_samples, int) or sobol_samples < 2 or \
@@ -110,6 +112,32 @@ def sensitivity_options(spec: SweepSpec) -> dict:
                          f"{trajectories!r} must be a whole number >= 2")
     return {"methods": methods, "measures": measures, "sobol_samples": sobol_samples,
             "morris_trajectories": trajectories}
+
+
+def _check_measure(spec: SweepSpec, key: str) -> None:
+    """A measure key must be MEASURE__LABEL of a declared measure and a variant the sweep runs."""
+    from spiral.experiments.measures.registry import BY_NAME, split_key
+
+    try:
+        measure, label = split_key(key)
+    except KeyError:
+        import difflib
+
+        names = [f"{m}__{v}" for m in BY_NAME for v in spec.scenario.variant_names]
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SweepError(f"{_where(spec)}: [sensitivity] measure {key!r} is not MEASURE__VARIANT "
+                         f"of a declared measure (docs/measures.md){hint}") from None
+    variants = set(spec.scenario.variant_names)
+    parts = set(label.split("-")) if "-" in label and not label.startswith(
+        ("shapley-", "main-", "interaction-", "ladder-")) else {label}
+    if label.startswith(("shapley-", "main-", "interaction-", "ladder-")):
+        parts = {"penalty", "spiral"}
+    missing = parts - variants
+    if missing:
+        raise SweepError(f"{_where(spec)}: [sensitivity] measure {key!r} needs variant "
+                         f"{sorted(missing)[0]!r}, which this sweep does not run (it runs "
+                         f"{', '.join(spec.scenario.variant_names)})")
 
 
 def design_for(spec: SweepSpec, method: str, options: dict) -> SweepSpec:

@@ -36,7 +36,7 @@ from spiral.model.params import PARAMS, ParameterError, unknown_parameter_messag
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
 DESIGN_ALIASES = {"lhs": "latin", "latin_hypercube": "latin", "saltelli": "sobol"}
-TABLES = ("timeseries", "listed", "events", "citizens", "tracked")
+TABLES = ("timeseries", "episodes", "events", "citizens", "tracked")
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "seed", "replicates", "design", "samples",
                   "morris_levels", "paired", "variants", "save", "show", "fixed", "parameters",
                   "sensitivity")

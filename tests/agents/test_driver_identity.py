@@ -71,7 +71,7 @@ def assert_identical(params: Params, listings=(), seed: int = 3) -> tuple[ArrayE
         for key in a:
             assert np.array_equal(a[key], b[key]), f"{key} differs at tick {tick}: {params!r}"
     da, db = engine.data(), model.data()
-    for table in ("timeseries", "listed", "events", "citizens"):
+    for table in ("timeseries", "episodes", "events", "citizens"):
         assert getattr(da, table).equals(getattr(db, table)), f"{table} differs: {params!r}"
     assert engine.rewire_failures == model.rewire_failures
     return engine, len(da.events)

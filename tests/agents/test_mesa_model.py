@@ -82,7 +82,7 @@ def test_listing_between_steps_counts_from_the_next_month(driver):
         model.list_citizen(9)
     for _ in range(3):
         model.step()
-    episode = model.data().listed
+    episode = model.data().episodes
     assert episode["listing_tick"].unique().tolist() == [3]
     assert episode["tick"].tolist() == [2, 3, 4, 5]
     assert episode["score"].iloc[0] == before
@@ -99,7 +99,7 @@ def test_both_drivers_agree_after_a_listing_between_steps():
             driver.step()
     a, b = engine.snapshot(), model.snapshot()
     assert all(np.array_equal(a[k], b[k]) for k in a)
-    assert engine.data().listed.equals(model.data().listed)
+    assert engine.data().episodes.equals(model.data().episodes)
 
 
 def test_a_finished_model_is_freed():

@@ -13,7 +13,7 @@ from spiral.experiments.runs.scenario import load_scenario
 from spiral.model.params import PARAMS
 
 SMALL = ["--set", "n_citizens=300", "--ticks", "24"]
-DATA_FILES = ("timeseries.csv", "listed.csv", "events.csv", "citizens.csv", "initial_ties.csv",
+DATA_FILES = ("timeseries.csv", "episodes.csv", "events.csv", "citizens.csv", "initial_ties.csv",
               "summary.json", "figures/spiral.csv")
 
 
@@ -22,7 +22,7 @@ def test_same_seed_gives_identical_data_files(tmp_path):
         assert main(["run", "--seed", "7", *SMALL, "--out", str(tmp_path / name)]) == 0
     for f in DATA_FILES:
         assert (tmp_path / "A" / f).read_bytes() == (tmp_path / "B" / f).read_bytes(), f
-    for f in ("timeseries", "listed", "events", "citizens"):
+    for f in ("timeseries", "episodes", "events", "citizens"):
         assert pd.read_parquet(tmp_path / "A" / f"{f}.parquet").equals(
             pd.read_parquet(tmp_path / "B" / f"{f}.parquet"))
 
@@ -36,11 +36,17 @@ def test_results_folder_is_complete_and_described(tmp_path):
     assert manifest["seed"] == 3 and manifest["params"]["n_citizens"] == 300
     assert manifest["params"]["ticks"] == 24 and manifest["scenario"] == "zhima-spiral"
     assert {"numpy", "mesa", "python"} <= set(manifest["versions"])
-    assert manifest["counterfactual_changes"] == {"network_weight": 0.0, "unfriend_rule": "none"}
-    listed = pd.read_csv(out / "listed.csv")
-    assert set(listed["variant"]) == {"feedback", "counterfactual"}
+    variants = manifest["variants"]
+    assert (variants["main"], variants["baseline"]) == ("spiral", "penalty")
+    changes = {v["name"]: v["changes"] for v in variants["run"]}
+    assert changes["penalty"] == {"stigma_strength": 0.0, "network_weight": 0.0,
+                                  "fear_strength": 0.0}
+    assert [r["network"]["citizens"] for r in manifest["replicates"]] == [300] * 3
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert set(episodes["variant"]) == set(changes) - {"unlisted"}
     summary = json.loads((out / "summary.json").read_text())
-    assert "amplification_12m" in summary and "isolated_share" in summary
+    measures = summary["per_replicate"][0]["measures"]
+    assert "score_loss_12m__spiral-penalty" in measures and "isolated_share__spiral" in measures
 
 
 @pytest.mark.parametrize("args, words", [

@@ -52,7 +52,7 @@ def _contact_loss(weight: float, seed: int, **changes) -> float:
                wrongful_rate=0.0, network_weight=weight, **changes)
     engine = ArrayEngine(p, seed=seed)
     engine.run()
-    listed = engine.data().listed
+    listed = engine.data().episodes
     before = listed[listed["tick"] == 11].set_index("citizen")["contacts"]
     after = listed[listed["tick"] == 23].set_index("citizen")["contacts"]
     return float((1 - after / before).mean())

@@ -48,7 +48,7 @@ def test_the_charts_compare_the_manifests_main_and_baseline_variants(run_dir):
     assert manifest["variants"]["main"] == AS_CHARTED["feedback"]
     assert manifest["variants"]["baseline"] == AS_CHARTED["counterfactual"]
     tables = charts_data.read_run(run_dir)
-    for name in ("listed", "citizens", "timeseries", "events", "tracked"):
+    for name in ("episodes", "citizens", "timeseries", "events", "tracked"):
         assert set(tables[name]["variant"]) == {"feedback", "counterfactual"}, name
         assert "replicate" not in tables[name].columns
 
@@ -84,11 +84,11 @@ def test_source_line_names_scenario_seed_and_replicates(book):
 
 def test_spiral_csv_matches_the_listed_table(book, run_dir):
     plotted = pd.read_csv(book.out / "spiral.csv")
-    listed = pd.read_csv(run_dir / "listed.csv")
+    listed = pd.read_csv(run_dir / "episodes.csv")
     for variant in ("feedback", "counterfactual"):
         for month in (-1, 0, 6, 12):
             rows = run_rows(listed, variant)
-            rows = rows[rows["ticks_since_listing"] == month]
+            rows = rows[rows["months_since_listing"] == month]
             for metric in ("score", "contacts"):
                 got = plotted[(plotted["variant"] == variant) & (plotted["metric"] == metric)
                               & (plotted["months_since_listing"] == month)].iloc[0]

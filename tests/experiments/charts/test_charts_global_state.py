@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent("""
     import matplotlib.pyplot as plt
 
     mine = plt.figure()                         # the user's open figure
-    spiral_figure(result.tables()["listed"], tmp / "again" / "spiral")
+    spiral_figure(result.tables()["episodes"], tmp / "again" / "spiral")
     (tmp / "sweep").mkdir()
     (tmp / "charts" / "tipping-point.csv").rename(tmp / "sweep" / "summary.csv")
     tipping_chart(tmp / "sweep", tmp / "tipping", formats=("png",))

@@ -12,7 +12,7 @@ from spiral.experiments.runs.runner import simulate
 from spiral.model.initial import ScriptedListing
 from spiral.model.params import Params
 
-LISTED_COLUMNS = ["citizen", "listing_tick", "tick", "ticks_since_listing", "score", "contacts",
+LISTED_COLUMNS = ["citizen", "listing_tick", "tick", "months_since_listing", "score", "contacts",
                   "listed", "wrongful", "delisting_tick"]
 
 

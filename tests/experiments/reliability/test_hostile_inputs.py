@@ -421,18 +421,18 @@ CASES: dict[str, Case] = {
         lambda i, c: ["charts", str(i / "nowhere")], ("nowhere", "no such folder")),
     "charts on a run missing a table": Case(
         lambda i, c: ["charts", str(damaged_run(c["run"], i, lambda f: [
-            (f / n).unlink() for n in ("listed.csv", "listed.parquet")]))],
-        ("run", "listed.csv"), needs_run=True),
+            (f / n).unlink() for n in ("episodes.csv", "episodes.parquet")]))],
+        ("run", "episodes.csv"), needs_run=True),
     "charts on a run with a corrupt manifest": Case(
         lambda i, c: ["charts", str(damaged_run(c["run"], i, lambda f: write(
             f, "manifest.json", '{"kind": "run", "params": ')))],
         ("manifest.json:1", "damaged"), needs_run=True),
-    "charts on a run with a truncated listed.csv": Case(
+    "charts on a run with a truncated episodes.csv": Case(
         lambda i, c: ["charts", str(damaged_run(c["run"], i, lambda f: truncate(
-            f / "listed.csv")))], ("listed.csv", "truncated"), needs_run=True),
-    "charts on a run with listed.csv cut at a line": Case(
+            f / "episodes.csv")))], ("episodes.csv", "truncated"), needs_run=True),
+    "charts on a run with episodes.csv cut at a line": Case(
         lambda i, c: ["charts", str(damaged_run(c["run"], i, lambda f: truncate(
-            f / "listed.csv", at_line=True)))], ("listed.csv", "listed.parquet"),
+            f / "episodes.csv", at_line=True)))], ("episodes.csv", "episodes.parquet"),
         needs_run=True),
     "charts on a run with an empty timeseries.csv": Case(
         lambda i, c: ["charts", str(damaged_run(c["run"], i, lambda f: write(

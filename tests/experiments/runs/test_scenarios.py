@@ -96,8 +96,8 @@ def test_variants_see_the_same_listings():
             assert court(data).empty
             continue
         assert court(data).equals(court(result.data)), name
-        assert data.listed[keys].drop_duplicates().reset_index(drop=True).equals(
-            result.data.listed[keys].drop_duplicates().reset_index(drop=True)), name
+        assert data.episodes[keys].drop_duplicates().reset_index(drop=True).equals(
+            result.data.episodes[keys].drop_duplicates().reset_index(drop=True)), name
 
 
 def test_ladder_invariants_with_rewiring_off():
@@ -107,7 +107,7 @@ def test_ladder_invariants_with_rewiring_off():
     weightless = run_scenario(scenario.with_changes(network_weight=0.0), seed=4)
     stigma, penalty = weightless.variants["stigma"], weightless.variants["penalty"]
     assert stigma.citizens["final_score"].equals(penalty.citizens["final_score"])
-    assert stigma.listed["score"].equals(penalty.listed["score"])
+    assert stigma.episodes["score"].equals(penalty.episodes["score"])
     assert not stigma.citizens["final_contacts"].equals(penalty.citizens["final_contacts"])
     result = run_scenario(scenario, seed=4)
     chain, stigma = result.variants["chain"], result.variants["stigma"]

@@ -149,3 +149,15 @@ def test_unknown_measure_is_named(tmp_path):
     runs = pd.DataFrame({"point": [0, 1], "amplification_12m": [1.0, 2.0]})
     with pytest.raises(SweepError, match=r"'amplification_21m'.*did you mean 'amplification_12m'"):
         sensitivity.point_means(runs, ["amplification_21m"])
+
+
+@pytest.mark.parametrize(("measure", "pattern"), [
+    ("isolated_share", "not MEASURE__VARIANT.*did you mean 'isolated_share__"),
+    ("score_loss_12m__penalty", "needs variant 'penalty'"),
+    ("score_loss_12m__shapley-S", "needs variant 'penalty'"),
+])
+def test_measures_are_checked_before_any_run(tmp_path, measure, pattern):
+    text = SMALL.read_text().replace('measures = ["score_loss_12m__spiral", '
+                                     '"isolated_share__spiral"]', f'measures = ["{measure}"]')
+    with pytest.raises(SweepError, match=pattern):
+        sensitivity.sensitivity_options(load_sweep(write(tmp_path, text)))

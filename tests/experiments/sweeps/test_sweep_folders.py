@@ -50,7 +50,7 @@ network_weight = { low = 0.05, high = 0.8 }
 fear_mean = { low = 0.1, high = 0.9 }
 
 [sensitivity]
-measures = ["isolated_share"]
+measures = ["isolated_share__spiral"]
 methods = ["morris"]
 morris_trajectories = 2
 """
