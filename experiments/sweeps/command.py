@@ -1,6 +1,7 @@
 """``spiral sweep FILE.toml``: run a parameter sweep (grid, Latin hypercube, Sobol, Morris).
 
-    spiral sweep FILE.toml [--out DIR] [--workers N | --scheduler ADDRESS] [--resume]
+    spiral sweep FILE.toml [--out DIR] [--workers N | --scheduler ADDRESS |
+                 --cluster slurm [--jobs N] [--cluster-option KEY=VALUE ...]] [--resume]
                  [--allow-version-change] [--save TABLES] [--quiet]
 
 Prints the plan, runs it (see :func:`spiral.experiments.sweeps.sweep.run_sweep`) and the means
@@ -39,6 +40,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="local worker processes (default 1)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--cluster", choices=("slurm",),
+                        help="submit the workers as batch jobs through dask-jobqueue "
+                        "(needs sbatch here and dask-jobqueue installed)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="with --cluster: batch jobs, one worker each (default 1)")
+    parser.add_argument("--cluster-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --cluster: an option of dask-jobqueue's SLURMCluster, e.g. "
+                        "queue=short, account=abc, memory=4GB, walltime=02:00:00, "
+                        "job_extra_directives=--qos=low (repeatable)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the sweep in --out: keep finished runs, run the rest "
                         "(failed runs included)")
@@ -54,6 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args) -> int:
     """Run ``spiral sweep``; the exit status is described in the module docstring."""
     from spiral.experiments.common.outputs import default_out_dir
+    from spiral.experiments.sweeps.executors import parse_cluster_options
     from spiral.experiments.sweeps.sweep import SweepInterrupted, run_sweep
 
     spec = load_sweep(args.file)
@@ -65,9 +76,14 @@ def main(args) -> int:
         spec = replace(spec, save=tuple(dict.fromkeys([*spec.save, *extra])))
     if args.workers < 1:
         raise SweepError(f"--workers = {args.workers} must be a whole number >= 1")
+    cluster = getattr(args, "cluster", None)
+    if cluster is None and (getattr(args, "cluster_option", None) or getattr(args, "jobs", 1) != 1):
+        raise SweepError("--jobs and --cluster-option need --cluster slurm")
+    options = parse_cluster_options(getattr(args, "cluster_option", None))
     n_points = len(check_points(spec))
     out = args.out or default_out_dir("sweep", spec.name)
-    where = "Dask " + args.scheduler if args.scheduler else f"{args.workers} worker(s)"
+    where = "Dask " + args.scheduler if args.scheduler else \
+        f"SLURM, {args.jobs} job(s)" if cluster else f"{args.workers} worker(s)"
 
     def announce() -> None:  # once the folder is ready: a refusal is the only line
         print(f"spiral sweep: {spec.name}, {spec.design} design, {n_points} points x "
@@ -77,7 +93,9 @@ def main(args) -> int:
     try:
         result = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume, progress=not args.quiet,
-                           allow_version_change=args.allow_version_change, on_ready=announce)
+                           allow_version_change=args.allow_version_change, on_ready=announce,
+                           cluster=cluster, jobs=getattr(args, "jobs", 1),
+                           cluster_options=options)
     except SweepInterrupted as stop:
         print(f"spiral sweep: interrupted: {stop.saved} of {stop.total} runs are saved in "
               f"{stop.out}; continue with: {resume_command(args, stop.out)}", file=sys.stderr)
@@ -101,6 +119,10 @@ def resume_command(args, out: Path) -> str:
     words = ["spiral", "sweep", str(args.file), "--out", str(out), "--resume"]
     if args.scheduler:
         words += ["--scheduler", args.scheduler]
+    elif getattr(args, "cluster", None):
+        words += ["--cluster", args.cluster, "--jobs", str(args.jobs)]
+        for option in args.cluster_option:
+            words += ["--cluster-option", option]
     elif args.workers > 1:
         words += ["--workers", str(args.workers)]
     if args.save:

@@ -396,3 +396,105 @@ def run_dask(tasks: list[RunTask], finished, *, client, prefix: str = "spiral-ru
             future.release()
     finally:
         client.cancel([f for f in futures if not f.done()])
+
+
+# --- batch schedulers (dask-jobqueue) ----------------------------------------------------------
+CLUSTERS = ("slurm",)
+LIST_OPTIONS = ("job_extra_directives", "job_script_prologue", "worker_extra_args",
+                "job_directives_skip")
+CLUSTER_DEFAULTS = {"cores": 1, "processes": 1, "memory": "2GB", "walltime": "01:00:00",
+                    "job_name": "spiral-sweep", "death_timeout": 60}
+
+
+def parse_cluster_options(items) -> dict:
+    """``--cluster-option KEY=VALUE`` words as keyword arguments of the cluster class.
+
+    Whole numbers become ints, ``true``/``false`` booleans, anything else stays text; the
+    list options (``job_extra_directives``, ``job_script_prologue``, ``worker_extra_args``,
+    ``job_directives_skip``) collect every value given, e.g.
+    ``--cluster-option job_extra_directives=--qos=short``.
+
+    Raises:
+        SweepError: A word without ``=`` or with an empty key.
+    """
+    options: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, value = str(item).partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            raise SweepError(f"--cluster-option {item!r} is not KEY=VALUE, e.g. "
+                             "--cluster-option queue=short or --cluster-option memory=4GB")
+        if key in LIST_OPTIONS:
+            options.setdefault(key, []).append(value)
+            continue
+        if re.fullmatch(r"-?\d+", value.strip()):
+            options[key] = int(value)
+        elif value.strip().lower() in ("true", "false"):
+            options[key] = value.strip().lower() == "true"
+        else:
+            options[key] = value
+    return options
+
+
+def check_cluster(kind: str, jobs: int) -> None:
+    """Refuse an unknown ``--cluster``, a bad ``--jobs``, or a machine that cannot submit jobs.
+
+    Checked before anything is written.
+
+    Raises:
+        SweepError: One line saying what is missing (dask-jobqueue, ``sbatch``).
+    """
+    if kind not in CLUSTERS:
+        raise SweepError(f"--cluster {kind!r} is not supported; expected one of "
+                         f"{', '.join(CLUSTERS)} (or --scheduler ADDRESS for a running Dask "
+                         "cluster)")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise SweepError(f"--jobs = {jobs} must be a whole number >= 1")
+    try:
+        import dask_jobqueue  # noqa: F401
+    except ImportError:
+        raise SweepError("--cluster slurm needs dask-jobqueue: pip install dask-jobqueue (or "
+                         "pip install -e '.[cluster]')") from None
+    import shutil
+
+    if shutil.which("sbatch") is None:
+        raise SweepError("--cluster slurm: no sbatch command here: run the sweep on a SLURM "
+                         "login node (or see docs/sweeps.md for job arrays)")
+
+
+def start_cluster(kind: str, jobs: int, options: dict | None = None, *, log_directory=None):
+    """Start a dask-jobqueue cluster of ``jobs`` batch jobs and a client of it.
+
+    Each job runs one Dask worker with this process's Python (``python=sys.executable``: the
+    jobs need the same environment, with the project installed, on a shared file system).
+    ``options`` override :data:`CLUSTER_DEFAULTS` and reach ``SLURMCluster`` as they are
+    (``queue``, ``account``, ``memory``, ``walltime``, ``job_extra_directives`` ...).
+
+    Returns:
+        The cluster and a ``distributed.Client`` of it (the caller closes both; closing the
+        cluster cancels its jobs, and workers whose scheduler is gone exit after
+        ``death_timeout`` seconds).
+
+    Raises:
+        SweepError: An option the cluster class does not take, or a failed submission.
+    """
+    check_cluster(kind, jobs)
+    from dask_jobqueue import SLURMCluster
+    from distributed import Client
+
+    kwargs = {**CLUSTER_DEFAULTS, "python": sys.executable,
+              "scheduler_options": {"dashboard_address": ":0"}, **(options or {})}
+    if log_directory is not None and "log_directory" not in kwargs:
+        kwargs["log_directory"] = str(log_directory)
+    try:
+        cluster = SLURMCluster(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise SweepError(f"--cluster-option: {str(exc).splitlines()[0]}") from None
+    try:
+        cluster.scale(jobs=jobs)
+        client = Client(cluster)
+    except Exception as exc:
+        cluster.close()
+        raise SweepError(f"--cluster {kind}: the jobs could not be submitted "
+                         f"({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+    return cluster, client

@@ -88,13 +88,18 @@ def summary_table(runs, names: list[str], *, confidence: float = 0.95):
     return out[columns]
 
 
-def combine(out: Path, names: list[str]) -> tuple:
+def combine(out: Path, names: list[str], records=None) -> tuple:
     """Write ``runs.csv``, ``runs.parquet``, ``summary.csv`` and ``failed.csv`` from the records.
+
+    Args:
+        out: The sweep folder.
+        names: The varied parameters.
+        records: The runs' records, one per run (default: read from the folder's store).
 
     Returns:
         The runs, the summary and the failed runs (DataFrames).
     """
-    records = list(finished_runs(out).values())
+    records = list(finished_runs(out).values() if records is None else records)
     runs = runs_table(records, names)
     summary = summary_table(runs, names)
     failed = failed_table(records, names)

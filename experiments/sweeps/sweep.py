@@ -39,11 +39,13 @@ from spiral.experiments.common.outputs import default_out_dir
 from spiral.experiments.sweeps.executors import (
     RunTask,
     check_address,
+    check_cluster,
     check_main_guard,
     connect,
     run_dask,
     run_local,
     run_pool,
+    start_cluster,
 )
 from spiral.experiments.sweeps.spec import (
     SweepError,
@@ -53,10 +55,12 @@ from spiral.experiments.sweeps.spec import (
     sweep_from_dict,
 )
 from spiral.experiments.sweeps.store import (
+    RecordLog,
     fingerprint,
     finish_manifest,
     finished_runs,
     is_done,
+    merge_record,
     prepare_out,
     save_record,
 )
@@ -130,7 +134,8 @@ def plan(spec: SweepSpec) -> tuple[list[dict], list[RunTask]]:
 def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, workers: int = 1,
               scheduler: str | None = None, client=None, resume: bool = False,
               progress: bool = True, allow_version_change: bool = False,
-              on_ready=None) -> SweepResult:
+              on_ready=None, cluster: str | None = None, jobs: int = 1,
+              cluster_options: dict | None = None) -> SweepResult:
     """Run a sweep, writing each run's record as it finishes, then the combined tables.
 
     Args:
@@ -140,6 +145,13 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
             more must call this under ``if __name__ == "__main__":``.
         scheduler: Address of a Dask scheduler (``tcp://host:8786``); overrides ``workers``.
         client: An existing ``distributed.Client`` (overrides ``scheduler`` and ``workers``).
+        cluster: ``"slurm"``: start a dask-jobqueue ``SLURMCluster`` of ``jobs`` batch jobs
+            (one worker each, this Python) for this sweep and stop it at the end; overrides
+            ``workers``. Its job logs go to ``OUT/logs/``.
+        jobs: Batch jobs (workers) of ``cluster``.
+        cluster_options: Keyword arguments for the cluster class (``queue``, ``account``,
+            ``memory``, ``walltime``, ``job_extra_directives``...; see
+            :func:`~spiral.experiments.sweeps.executors.parse_cluster_options`).
         resume: Continue a sweep in a non-empty ``out``: finished runs are kept, the others
             (failed ones included) run.
         progress: Show a progress bar (runs done/total, ETA) on stderr.
@@ -161,40 +173,56 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise SweepError(f"--workers = {workers} must be a whole number >= 1")
-    local_pool = client is None and scheduler is None and workers > 1
+    if cluster is not None and (client is not None or scheduler is not None):
+        raise SweepError("give either --cluster or --scheduler, not both")
+    local_pool = client is None and scheduler is None and cluster is None and workers > 1
     if local_pool:
         check_main_guard()  # before anything is written
     if client is None and scheduler is not None:
         check_address(scheduler)
+    if cluster is not None:
+        check_cluster(cluster, jobs)
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     out = Path(out) if out is not None else default_out_dir("sweep", spec.name)
     points, tasks = plan(spec)
     own = connect(scheduler) if client is None and scheduler is not None else None
     try:
-        _, lock = prepare_out(out, spec, tasks, points, resume=resume,
-                              allow_version_change=allow_version_change)
+        _, lock, records = prepare_out(out, spec, tasks, points, resume=resume,
+                                       allow_version_change=allow_version_change)
+        batch = None
         try:
+            if cluster is not None:
+                (out / "logs").mkdir(exist_ok=True)
+                batch, own = start_cluster(cluster, jobs, cluster_options,
+                                           log_directory=(out / "logs").resolve())
             if on_ready is not None:
                 on_ready()
-            return _execute(spec, out, tasks, workers=workers, client=client or own,
+            return _execute(spec, out, tasks, records, workers=workers, client=client or own,
                             progress=progress)
         finally:
+            if own is not None:
+                own.close()
+                own = None
+            if batch is not None:
+                batch.close()
             lock.release()
     finally:
         if own is not None:
             own.close()
 
 
-def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], *, workers: int, client,
-             progress: bool) -> SweepResult:
-    records = finished_runs(out)
+def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], records: dict, *,
+             workers: int, client, progress: bool) -> SweepResult:
+    records = dict(records)
     pending = [t for t in tasks if not is_done(records.get(t.key))]
     start = time.perf_counter()
     bar = _progress(len(tasks), len(tasks) - len(pending), spec.name, enabled=progress)
+    log = RecordLog(out)
 
     def finished(record: dict, tables: dict | None) -> None:
-        save_record(out, record, tables)
+        save_record(out, record, tables, log)
+        merge_record(records, record)
         bar.update(1)
 
     def notify(text: str) -> None:
@@ -209,10 +237,13 @@ def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], *, workers: int, 
                 run_local(pending, finished)
             elif pending:
                 run_pool(pending, finished, workers, notify=notify)
+        log.close()
         elapsed = time.perf_counter() - start
-        runs, summary, failures = combine(out, spec.names)
+        runs, summary, failures = combine(out, spec.names, records=records.values())
         finish_manifest(out, ran=len(pending), elapsed=elapsed, failed=len(failures))
     except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            log.close()
         saved = sum(is_done(r) for r in finished_runs(out).values())
         raise SweepInterrupted(out, saved, len(tasks)) from None
     except OSError as exc:
@@ -223,6 +254,8 @@ def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], *, workers: int, 
         raise SweepError(f"{simple}; the finished runs are kept: free the space or fix the "
                          "folder, then run again with --resume") from None
     finally:
+        with contextlib.suppress(OSError):
+            log.close()
         bar.close()
     return SweepResult(out, spec, runs, summary, len(pending), len(tasks) - len(pending),
                        elapsed, failures)

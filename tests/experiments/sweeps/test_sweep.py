@@ -20,6 +20,7 @@ import pytest
 from scipy import stats
 from spiral.experiments import cli
 from spiral.experiments.sweeps.spec import SweepError, load_sweep
+from spiral.experiments.sweeps.store import finished_runs
 from spiral.experiments.sweeps.sweep import run_sweep
 from spiral.model.engine import ArrayEngine
 from spiral.model.streams import run_seed
@@ -77,7 +78,8 @@ def test_outputs_and_manifest(reference):
     for name in ("sweep.json", "sweep.toml", "points.csv", "runs.csv", "runs.parquet",
                  "summary.csv"):
         assert (out / name).is_file(), name
-    assert len(list((out / "runs").glob("*.json"))) == 8
+    assert len(finished_runs(out)) == 8
+    assert [p.name for p in (out / "records").iterdir()] == ["records-0000.jsonl"]
     assert not (out / "tables").exists()  # per-run tables only when asked
     manifest = json.loads((out / "sweep.json").read_text())
     assert manifest["design"] == "grid" and manifest["n_runs"] == 8
@@ -138,14 +140,13 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            if len(list((out / "runs").glob("p*.json"))) >= 5 if (out / "runs").is_dir() \
-                    else False:
+            if len(finished_runs(out)) >= 5 if (out / "sweep.json").is_file() else False:
                 break
             time.sleep(0.01)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    done_at_kill = len(list((out / "runs").glob("p*.json")))
+    done_at_kill = len(finished_runs(out))
     assert 5 <= done_at_kill < 32, "the kill must land mid-way"
     assert not (out / "runs.csv").exists()
 
@@ -171,11 +172,14 @@ def test_resume_reruns_a_run_whose_record_is_missing(reference, tmp_path):
 
     out = tmp_path / "copy"
     shutil.copytree(reference.out, out)
-    (out / "runs" / "p000002-r0001.json").unlink()
-    (out / "runs" / ".p000003-r0000.json.tmp-123").write_text("{half a rec")
+    store = out / "records" / "records-0000.jsonl"
+    lines = store.read_bytes().splitlines(keepends=True)
+    kept = [line for line in lines if b'"point":2,"replicate":1,' not in line]
+    assert len(kept) == 7
+    store.write_bytes(b"".join(kept) + b'{"sweep_seed":7,"point":3,"replicate":0,"se')  # torn
     result = run_sweep(write(tmp_path, TINY), out, resume=True, progress=False)
     assert result.ran == 1 and result.skipped == 7
-    assert not list((out / "runs").glob(".*"))
+    assert store.read_bytes().endswith(b"\n") and len(store.read_bytes().splitlines()) == 8
     assert (out / "runs.csv").read_bytes() == (reference.out / "runs.csv").read_bytes()
 
 

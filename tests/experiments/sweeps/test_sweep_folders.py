@@ -220,5 +220,7 @@ def test_sensitivity_out_rule_and_overwrite_keeps_the_users_files(tmp_path, caps
     capsys.readouterr()
     assert (out / "note.txt").read_text() == "keep me"
     assert (out / "morris_indices.csv").read_bytes() == indices
-    assert len(list((out / "morris" / "runs").glob("p*.json"))) == 2 * 3
+    from spiral.experiments.sweeps.store import finished_runs
+
+    assert len(finished_runs(out / "morris")) == 2 * 3
     assert json.loads((out / "manifest.json").read_text())["created_utc"]
