@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (Mesa SolaraViz)"),
     ("validate", "spiral.experiments.validation.command", "reproduce published results (Watts, Gross)"),
     ("reproduce", "spiral.experiments.runs.reproduce", "rerun a results folder, compare data files"),
+    ("calibrate", "spiral.experiments.calibration.command", "ABC-SMC calibration against observed targets"),
 )
 
 

@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("runs",),
     ("charts",),
     ("sweeps",),
-    ("dashboard", "validation", "tools"),
+    ("dashboard", "validation", "tools", "calibration"),
     ("cli",),
 )
 RANK = {part: rank for rank, row in enumerate(LAYERS) for part in row}
