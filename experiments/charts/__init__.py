@@ -3,9 +3,15 @@
 * :mod:`~spiral.experiments.charts.book`: :func:`~spiral.experiments.charts.book.make_charts`,
   every chart of a run folder with its data, words and index;
 * :mod:`~spiral.experiments.charts.command`: the ``spiral charts`` command;
-* :mod:`~spiral.experiments.charts.data`: the numbers behind each chart;
+* :mod:`~spiral.experiments.charts.ensemble`: every replicate of a run: medians, bands,
+  95% intervals, typical cases;
+* :mod:`~spiral.experiments.charts.data`: one replicate's stories and the tipping grid;
+* :mod:`~spiral.experiments.charts.claims`, :mod:`~spiral.experiments.charts.stories`:
+  headlines built from the plotted numbers, each claim checked;
+* :mod:`~spiral.experiments.charts.draw_more`: decomposition, reported weight, the real list;
+* :mod:`~spiral.experiments.charts.vega`: self-contained HTML versions (Altair, JS inlined);
 * :mod:`~spiral.experiments.charts.draw`: drawing them in the house style;
-* :mod:`~spiral.experiments.charts.words`: headlines, source lines and alt texts;
+* :mod:`~spiral.experiments.charts.words`: source lines, licence, what is real and assumed;
 * :mod:`~spiral.experiments.charts.companions`: runs made when a folder lacks what a chart
   needs;
 * :mod:`~spiral.experiments.charts.style`: sizes, type and saving;

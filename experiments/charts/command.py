@@ -59,6 +59,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", help="sweep measure of the heatmap (default: the first "
                         "of never_listed_grade_D_share, final_share_D, ties_lost_share)")
     parser.add_argument("--no-animation", action="store_true", help="skip the animated GIF")
+    parser.add_argument("--layout", default="desktop,mobile",
+                        help="desktop, mobile (375 px wide, panels stacked, text 12 px or more) "
+                             "or both, comma-separated (default: desktop,mobile)")
+    parser.add_argument("--extreme", action="store_true",
+                        help="individual stories show the most extreme case (labelled) "
+                             "instead of the typical one")
+    parser.add_argument("--replicates", type=int, default=10,
+                        help="replicates of the default run when no folder is given "
+                             "(default 10, the fewest for an interval claim)")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -85,6 +94,11 @@ def main(args) -> int:
     from spiral.model.errors import InputError
 
     formats = parse_formats(args.format)
+    layouts = tuple(dict.fromkeys(x.strip() for x in args.layout.split(",") if x.strip()))
+    if not layouts or set(layouts) - {"desktop", "mobile"}:
+        raise InputError(f"--layout = {args.layout!r} is not valid: expected desktop, mobile "
+                         "or both")
+    args.layouts = layouts
     folder, sweep = args.folder, args.sweep
     if folder is not None and not folder.is_dir():
         raise InputError(f"{folder}: no such folder (give a results folder of 'spiral run' or "
@@ -98,7 +112,7 @@ def main(args) -> int:
     if folder is not None:
         check_target(args.out or folder / "charts", KIND, overwrite=args.overwrite)
     else:
-        folder = run_default()
+        folder = run_default(args.replicates)
     out = args.out or folder / "charts"
     book = _draw(kind, folder, out, formats, args)
     for note in book.notes:
@@ -122,11 +136,12 @@ def _draw(kind: str, folder: Path, out: Path, formats, args):
         with OneShotOutput(out, KIND, overwrite=args.overwrite) as target:
             if kind == "sweep":
                 book = tipping_chart(folder, target.path, formats=formats, style=args.style,
-                                     measure=args.measure)
+                                     measure=args.measure, layouts=args.layouts)
             else:
                 book = make_charts(folder, target.path, formats=formats, style=args.style,
                                    sweep=args.sweep, measure=args.measure,
-                                   animation=not args.no_animation)
+                                   animation=not args.no_animation, layouts=args.layouts,
+                                   extreme=args.extreme)
             target.write_manifest(base_manifest(
                 KIND, source_folder=str(folder), source_kind=kind,
                 sweep=str(args.sweep) if args.sweep else None, formats=list(formats),

@@ -26,44 +26,12 @@ class ChartDataError(ValueError):
     """A results folder lacks what a chart needs."""
 
 
-def read_run(folder: Path) -> dict[str, pd.DataFrame]:
-    """The tables of a results folder (CSV, or Parquet where the CSV was not written)."""
-    tables = {}
-    for name in TABLES:
-        csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-        if csv.is_file():
-            tables[name] = pd.read_csv(csv)
-        elif parquet.is_file():
-            tables[name] = pd.read_parquet(parquet)
-    missing = [n for n in ("timeseries", "episodes", "citizens") if n not in tables]
-    if missing:
-        raise ChartDataError(f"{folder}: not a results folder of 'spiral run' (missing "
-                             f"{', '.join(f'{n}.csv' for n in missing)})")
-    return _compared_pair(tables, folder)
-
-
-def _compared_pair(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, pd.DataFrame]:
-    """The first replicate's main and baseline variants, labelled ``feedback`` and
-    ``counterfactual`` (the two the charts compare; the manifest names them).
-    """
-    import json
-
-    manifest_path = folder / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    names = manifest.get("variants") or {}
-    main = names.get("main", "feedback") if isinstance(names, dict) else "feedback"
-    baseline = names.get("baseline", "counterfactual") if isinstance(names, dict) \
-        else "counterfactual"
-    return compared_pair(tables, main=main, baseline=baseline)
-
-
 def compared_pair(tables: dict[str, pd.DataFrame], *, main: str,
-                  baseline: str | None = None) -> dict[str, pd.DataFrame]:
-    """The first replicate's ``main`` and ``baseline`` variants of tables with a ``variant``
-    column, relabelled ``feedback`` and ``counterfactual`` (the names the charts use).
+                  baseline: str | None = None, replicate: int | None = None
+                  ) -> dict[str, pd.DataFrame]:
+    """One replicate's (default: the first) ``main`` and ``baseline`` variants of tables with
+    a ``variant`` column, relabelled ``feedback`` and ``counterfactual`` (the one-replicate
+    views of the network diagrams and the scar; ensembles: :mod:`.ensemble`).
     """
     relabel = {main: "feedback"}
     if baseline is not None and baseline != main:
@@ -71,8 +39,8 @@ def compared_pair(tables: dict[str, pd.DataFrame], *, main: str,
     out = {}
     for name, frame in tables.items():
         if "replicate" in frame.columns:
-            frame = frame[frame["replicate"] == frame["replicate"].min()].drop(
-                columns="replicate")
+            keep = frame["replicate"].min() if replicate is None else replicate
+            frame = frame[frame["replicate"] == keep].drop(columns="replicate")
         if "variant" in frame.columns:
             frame = frame[frame["variant"].isin(relabel)].copy()
             frame["variant"] = frame["variant"].map(relabel)
@@ -248,13 +216,15 @@ class ScarCase:
     listing_tick: int
     delisting_tick: int
     table: pd.DataFrame  # month, role, citizen, score, contacts, listed
+    typical: dict | None = None  # how the case was chosen and how typical it is
 
 
-def pick_scar_case(tables: dict[str, pd.DataFrame]) -> ScarCase:
+def pick_scar_case(tables: dict[str, pd.DataFrame], *, extreme: bool = False) -> ScarCase:
     """A wrongfully listed citizen whose error was corrected, and a matched never-listed twin.
 
     The citizen: among corrected wrongful episodes (network-aware variant) with at least 12
-    months of data after the correction, the one listed longest (ties: lower index). The
+    months of data after the correction, the one whose time on the list is closest to the
+    median of them all (``extreme``: the one listed longest; ties: lower index). The
     twin: a never-listed citizen, not a friend of a listed one, closest in starting score and
     contacts (distance in standard deviations). Both must be in the tracked table.
     """
@@ -270,9 +240,13 @@ def pick_scar_case(tables: dict[str, pd.DataFrame]) -> ScarCase:
     if eps.empty:
         raise ChartDataError("no corrected wrongful listing with 12 months after it")
     eps["months_listed"] = eps["delisting_tick"] - eps["listing_tick"]
-    eps = eps.sort_values(["months_listed", "citizen"], ascending=[False, True])
-    # the longest-listed case among those corrected with 12 months to spare
+    median = float(eps["months_listed"].median())
+    eps["distance"] = (eps["months_listed"] - median).abs()
+    eps = eps.sort_values(["months_listed", "citizen"], ascending=[False, True]) if extreme \
+        else eps.sort_values(["distance", "citizen"])
     case = eps.iloc[0]
+    typical = {"median_months_listed": median, "cases": len(eps), "extreme": extreme,
+               "longest_months_listed": int(eps["months_listed"].max())}
     citizens = variant(tables["citizens"])
     pool = citizens[~citizens["ever_listed"].astype(bool)
                     & ~citizens["friend_of_listed"].astype(bool)
@@ -293,7 +267,7 @@ def pick_scar_case(tables: dict[str, pd.DataFrame]) -> ScarCase:
                                   "contacts": t["contacts"].to_numpy(),
                                   "listed": t["listed"].astype(bool).to_numpy()}))
     return ScarCase(int(case["citizen"]), twin, int(case["listing_tick"]),
-                    int(case["delisting_tick"]), pd.concat(rows, ignore_index=True))
+                    int(case["delisting_tick"]), pd.concat(rows, ignore_index=True), typical)
 
 
 # --- the tipping point -------------------------------------------------------------------------

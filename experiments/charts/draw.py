@@ -26,7 +26,6 @@ from spiral.experiments.charts.palette import (
     FEEDBACK,
     GRADE_COLOURS,
     NEUTRAL,
-    VARIANT_COLOURS,
 )
 from spiral.experiments.charts.style import Style, decorate, new_figure, rc
 from spiral.model.params import GRADES
@@ -34,42 +33,43 @@ from spiral.model.params import GRADES
 
 def _label_end(ax, x, y, text, colour, *, dy=0.0, style: Style):
     ax.annotate(text, (x, y), xytext=(4, dy), textcoords="offset points", color=colour,
-                fontsize=style.base_font - 0.5, fontweight="bold", va="center", ha="left",
+                fontsize=style.fs(-0.5), fontweight="bold", va="center", ha="left",
                 annotation_clip=False)
 
 
-def draw_spiral(bands: pd.DataFrame, words: dict, style: Style):
-    """Score and contacts of the blacklisted by months since listing, both variants."""
+def draw_spiral(bands: pd.DataFrame, words: dict, style: Style, *, main: str, baseline: str,
+                labels: dict):
+    """Score and contacts of the blacklisted by months since listing: median over replicates
+    of each replicate's median, with the band of 95% of replicate medians.
+    """
     fig, axes = new_figure(style, height=style.width * 0.62, ncols=2)
+    colours = {main: FEEDBACK, baseline: COUNTERFACTUAL}
     panels = (("score", "Credit score (points)"), ("contacts", "Friends (number)"))
-    for ax, (metric, ylabel) in zip(axes, panels, strict=True):
+    for ax, (metric, ylabel) in zip(np.atleast_1d(axes), panels, strict=True):
         ends = {}
-        for name in ("counterfactual", "feedback"):
+        for name in (baseline, main):
             sel = bands[(bands["variant"] == name) & (bands["metric"] == metric)]
             if sel.empty:
                 continue
             x = sel["months_since_listing"].to_numpy()
-            colour = VARIANT_COLOURS[name]
-            ax.fill_between(x, sel["p05"], sel["p95"], color=colour, alpha=0.12, lw=0)
-            ax.fill_between(x, sel["p25"], sel["p75"], color=colour, alpha=0.25, lw=0)
-            ax.plot(x, sel["median"], color=colour)
+            ax.fill_between(x, sel["low"], sel["high"], color=colours[name], alpha=0.25, lw=0)
+            ax.plot(x, sel["median"], color=colours[name])
             ends[name] = (x[-1], float(sel["median"].iloc[-1]))
         if len(ends) == 2:
             hi = max(ends, key=lambda k: ends[k][1])
             for name, (x_end, y_end) in ends.items():
-                label = "with\nfeedback" if name == "feedback" else "without"
-                _label_end(ax, x_end, y_end, label, VARIANT_COLOURS[name],
-                           dy=6 if name == hi else -6, style=style)
+                _label_end(ax, x_end, y_end, labels[name], colours[name],
+                           dy=8 if name == hi else -8, style=style)
         ax.axvline(0, color="#555555", lw=0.8, ls=":")
         ax.set_xlabel("Months since blacklisting")
         ax.set_title(ylabel, loc="left")
         ax.margins(x=0)
-    axes[0].annotate("listed", (0, axes[0].get_ylim()[1]), xytext=(3, -2),
-                     textcoords="offset points", va="top", fontsize=style.base_font - 1.5,
-                     color="#555555")
     decorate(fig, style, title=words["title"], subtitle=words["subtitle"],
              source=words["source"])
-    fig.subplots_adjust(wspace=0.5, right=0.82, left=0.1)
+    if style.stack:
+        fig.subplots_adjust(hspace=0.8, right=0.72, left=0.2)
+    else:
+        fig.subplots_adjust(wspace=0.5, right=0.8, left=0.1)
     return fig
 
 
@@ -90,7 +90,7 @@ def draw_ego(ego: EgoNetwork, words: dict, style: Style):
                  fontweight="bold")
         x0 += 0.06
     fig.text(x0 + 0.01, 0.14, "friend's grade   ◯ the blacklisted citizen   ┈ tie cut",
-             fontsize=style.base_font - 1, color="#444444")
+             fontsize=style.fs(-1), color="#444444")
     decorate(fig, style, title=words["title"], subtitle=words["subtitle"],
              source=words["source"], bottom=0.2)
     fig.subplots_adjust(wspace=0.05, left=0.01, right=0.99)
@@ -127,41 +127,42 @@ def _draw_ego_panel(ax, ego: EgoNetwork, snap: pd.DataFrame, positions, style: S
     ax.set_axis_off()
 
 
-def draw_association(table: pd.DataFrame, words: dict, style: Style):
-    """Never-listed citizens by closeness to the blacklisted: score and contacts change."""
+def draw_association(table: pd.DataFrame, words: dict, style: Style, *, main: str,
+                     baseline: str, labels: dict):
+    """Never-listed citizens by closeness to the blacklisted: mean change with 95% intervals."""
     fig, axes = new_figure(style, height=style.width * 0.62, ncols=2)
+    colours = {main: FEEDBACK, baseline: COUNTERFACTUAL}
     panels = (("mean_score_change", "Score change (points)"),
               ("mean_contact_change", "Change in friends"))
     y = np.arange(len(GROUPS))[::-1]
     height = 0.36
+    axes = np.atleast_1d(axes)
     for ax, (column, title) in zip(axes, panels, strict=True):
-        for k, name in enumerate(("feedback", "counterfactual")):
+        for k, name in enumerate((main, baseline)):
             sel = table[table["variant"] == name].set_index("group").reindex(GROUPS)
             values = sel[column].to_numpy(dtype=float)
+            low = values - sel[f"{column}_low"].to_numpy(dtype=float)
+            high = sel[f"{column}_high"].to_numpy(dtype=float) - values
             ypos = y + (height / 2 if k == 0 else -height / 2)
-            ax.barh(ypos, values, height=height * 0.95, color=VARIANT_COLOURS[name])
-            for yy, v in zip(ypos, values, strict=True):
-                if not math.isnan(v):
-                    ax.annotate(f"{v:+.1f}", (v, yy), xytext=(3 if v >= 0 else -3, 0),
-                                textcoords="offset points", va="center",
-                                ha="left" if v >= 0 else "right",
-                                fontsize=style.base_font - 1.5, color=VARIANT_COLOURS[name])
+            ax.barh(ypos, values, height=height * 0.95, color=colours[name])
+            ok = ~np.isnan(low)
+            if ok.any():
+                ax.errorbar(values[ok], ypos[ok], xerr=[low[ok], high[ok]], fmt="none",
+                            ecolor="#333333", elinewidth=1, capsize=2)
         ax.axvline(0, color="#555555", lw=0.8)
         ax.set_title(title, loc="left")
         ax.grid(False)
-        low, high = ax.get_xlim()
-        pad = 0.3 * (high - low)
-        ax.set_xlim(low - (pad if low < 0 else 0), high + pad)
-    axes[0].set_yticks(y, [g.replace(" of ", "\nof ") for g in GROUPS])
-    axes[1].set_yticks(y, [""] * len(GROUPS))
-    height = fig.get_figheight()
-    fig.text(0.015, 0.42 / height, "■ score reads friends", color=FEEDBACK,
-             fontsize=style.base_font - 0.5, fontweight="bold")
-    fig.text(0.4, 0.42 / height, "■ same town, score ignores friends", color=COUNTERFACTUAL,
-             fontsize=style.base_font - 0.5, fontweight="bold")
+        ax.set_yticks(y, [g.replace(" of ", "\nof ") for g in GROUPS])
+    if not style.stack:
+        axes[1].set_yticks(y, [""] * len(GROUPS))
+    fig_h = fig.get_figheight()
+    fig.text(0.015, 0.42 / fig_h, "■ " + labels[main], color=FEEDBACK, fontsize=style.fs(-0.5),
+             fontweight="bold")
+    fig.text(0.015, 0.62 / fig_h, "■ " + labels[baseline], color=COUNTERFACTUAL,
+             fontsize=style.fs(-0.5), fontweight="bold")
     decorate(fig, style, title=words["title"], subtitle=words["subtitle"],
-             source=words["source"], bottom=0.85 / height)
-    fig.subplots_adjust(left=0.2, wspace=0.15, right=0.95)
+             source=words["source"], bottom=(1.3 if style.stack else 1.05) / fig_h)
+    fig.subplots_adjust(left=0.3 if style.stack else 0.2, wspace=0.15, right=0.95, hspace=0.5)
     return fig
 
 
@@ -184,41 +185,38 @@ def draw_scar(case: ScarCase, words: dict, style: Style):
     for ax in axes:
         ax.annotate("on the list\nby error", ((case.listing_tick + case.delisting_tick) / 2,
                                               0.5), xycoords=("data", "axes fraction"),
-                    ha="center", va="center", fontsize=style.base_font - 1.5, color="#555555")
+                    ha="center", va="center", fontsize=style.fs(-1.5), color="#555555")
     decorate(fig, style, title=words["title"], subtitle=words["subtitle"],
              source=words["source"])
     fig.subplots_adjust(wspace=0.55, right=0.8, left=0.1)
     return fig
 
 
-def draw_grades(shares: pd.DataFrame, words: dict, style: Style, *, listing_month=None):
-    """The population's grade mix, stacked, month by month."""
+def draw_grades(table: pd.DataFrame, words: dict, style: Style, *, main: str, baseline: str,
+                labels: dict, listing_month=None):
+    """Share of citizens in grade D by month, both variants, with replicate bands."""
     fig, ax = new_figure(style, height=style.width * 0.62)
-    months = shares["month"].to_numpy()
-    layers = [shares[f"grade_{g}_percent"].to_numpy() for g in GRADES]
-    ax.stackplot(months, *layers, colors=[GRADE_COLOURS[g] for g in GRADES], lw=0)
-    cumulative = np.cumsum(np.vstack(layers), axis=0)
-    for k, g in enumerate(GRADES):
-        low = cumulative[k - 1, -1] if k else 0.0
-        share = layers[k][-1]
-        label = f"{g} {share:.0f}%" if share >= 0.5 else f"{g} <1%"
-        ax.annotate(label, (months[-1], low + max(share, 0.0) / 2), xytext=(4, 0 if share >= 4
-                    else 6 * (k - 1.5)), textcoords="offset points", va="center",
-                    color=GRADE_COLOURS[g], fontweight="bold", fontsize=style.base_font - 0.5,
-                    annotation_clip=False)
+    colours = {main: FEEDBACK, baseline: COUNTERFACTUAL}
+    ends = {}
+    for name in (baseline, main):
+        sel = table[table["variant"] == name]
+        ax.fill_between(sel["month"], sel["low"], sel["high"], color=colours[name], alpha=0.25,
+                        lw=0)
+        ax.plot(sel["month"], sel["grade_D_percent"], color=colours[name])
+        ends[name] = (float(sel["month"].iloc[-1]), float(sel["grade_D_percent"].iloc[-1]))
+    hi = max(ends, key=lambda k: ends[k][1])
+    for name, (x, yv) in ends.items():
+        _label_end(ax, x, yv, labels[name], colours[name], dy=8 if name == hi else -8,
+                   style=style)
     if listing_month is not None:
-        ax.axvline(listing_month, color="white", lw=1.0, ls="--")
-        ax.annotate("cohort\nblacklisted", (listing_month, 100), xytext=(3, -3),
-                    textcoords="offset points", va="top", color="white",
-                    fontsize=style.base_font - 1.5)
-    ax.set_ylim(0, 100)
+        ax.axvline(listing_month, color="#555555", lw=0.8, ls=":")
+    ax.set_ylim(bottom=0)
     ax.margins(x=0)
-    ax.set_ylabel("Share of citizens (%)")
+    ax.set_ylabel("Citizens in grade D (%)")
     ax.set_xlabel("Month")
-    ax.grid(False)
     decorate(fig, style, title=words["title"], subtitle=words["subtitle"],
              source=words["source"])
-    fig.subplots_adjust(right=0.86, left=0.11)
+    fig.subplots_adjust(right=0.62 if style.stack else 0.75, left=0.15 if style.stack else 0.1)
     return fig
 
 
@@ -237,7 +235,7 @@ def draw_tipping(grid: pd.DataFrame, words: dict, style: Style, *, axes_names, m
         if not math.isnan(v):
             dark = span == 0 or (v - np.nanmin(values)) / span < 0.6
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if dark
-                    else "black", fontsize=style.base_font - 1.5)
+                    else "black", fontsize=style.fs(-1.5))
     ax.set_xlabel("Fear: how readily citizens drop risky friends (mean, 0-1)"
                   if x_name == "fear_mean" else x_name)
     ax.set_ylabel("Weight of friends in the score (0-1)" if y_name == "network_weight"
@@ -251,28 +249,43 @@ def draw_tipping(grid: pd.DataFrame, words: dict, style: Style, *, axes_names, m
     return fig
 
 
-def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, writer: str = "pillow",
-                fps: int = 2):
-    """An animation of the friends dropping one listed citizen, one frame per month."""
+def animate_ego(ego: EgoNetwork, path, *, style: Style, source: str, title: str = "",
+                writer: str = "pillow", fps: int = 2):
+    """An animation of the friends dropping one listed citizen, one frame per month.
+
+    Title and grade legend on every frame; the first frame is the month before the listing.
+    """
     months = sorted(ego.table["months_since_listing"].unique())
     positions = _circle_positions(ego.friends)
     with matplotlib.rc_context(rc(style)):
-        fig = Figure(figsize=(4.5, 4.8), dpi=100)
+        fig = Figure(figsize=(5.4, 6.4), dpi=100)
         FigureCanvasAgg(fig)
-        ax = fig.subplots()
-        fig.subplots_adjust(top=0.86, bottom=0.08, left=0.02, right=0.98)
+        ax = fig.add_axes((0.05, 0.2, 0.9, 0.62))
+        fig.text(0.03, 0.975, textwrap.fill(title or "Who drops you", 42), va="top",
+                 fontsize=13, fontweight="bold")
+        x0 = 0.03
+        for g in GRADES:
+            fig.text(x0, 0.155, f"■ {g}", color=GRADE_COLOURS[g], fontsize=12,
+                     fontweight="bold")
+            x0 += 0.1
+        fig.text(x0, 0.155, "friend's grade that month", fontsize=11, color="#333333")
+        fig.text(0.03, 0.115, "dotted: tie cut; centre: the blacklisted citizen", fontsize=11,
+                 color="#333333")
+        fig.text(0.03, 0.01, textwrap.fill(source, 70), fontsize=9, color="#555555",
+                 va="bottom")
+        label = fig.text(0.03, 0.85, "", fontsize=12, fontweight="bold")
 
         def frame(k):
             ax.clear()
             m = months[k]
             snap = ego.table[ego.table["months_since_listing"] == m].set_index("citizen")
-            _draw_ego_panel(ax, ego, snap, positions, style, node_size=70)
+            _draw_ego_panel(ax, ego, snap, positions, style, node_size=90)
             kept = int((snap["tie"] == "kept").sum())
-            ax.set_title(f"{m} months after blacklisting: {kept} friends left", loc="left",
-                         fontsize=style.base_font + 1, fontweight="bold")
+            when = ("The month before blacklisting" if m == -1 else "The month of blacklisting"
+                    if m == 0 else f"{m} month{'s' if m != 1 else ''} after blacklisting")
+            label.set_text(f"{when}: {kept} friend{'s' if kept != 1 else ''}")
             return []
 
-        fig.text(0.02, 0.015, textwrap.fill(source, 90), fontsize=6.5, color="#666666")
         animation = FuncAnimation(fig, frame, frames=len(months), blit=False)
         animation.save(path, writer=writer, fps=fps, dpi=100)
     return path

@@ -12,16 +12,20 @@ import pandas as pd
 import pytest
 from spiral.experiments.charts import book as charts
 from spiral.experiments.charts import data as charts_data
+from spiral.experiments.charts import ensemble
 from spiral.experiments.cli import main as cli_main
 from spiral.experiments.runs.runner import run_scenario, write_results
 from spiral.experiments.runs.scenario import load_scenario
 
-CHART_IDS = ("spiral", "who-drops-you", "guilt-by-association", "the-scar", "grades-over-time",
+CHART_IDS = ("spiral", "where-the-loss-comes-from", "reported-weight", "who-drops-you",
+             "guilt-by-association", "the-scar", "grades-over-time", "the-real-list",
              "tipping-point")
 TINY_GRID = {"fear": (0.2, 0.8), "weight": (0.0, 0.8), "citizens": 150, "months": 24,
              "replicates": 1}
-# the charts compare the run's main and baseline variants, relabelled for the chart code
+# the charts compare the run's main and baseline variants (the one-replicate stories relabel
+# them feedback/counterfactual)
 AS_CHARTED = {"feedback": "spiral", "counterfactual": "penalty"}
+REPORTED = {"citizens": 150, "months": 24, "replicates": 1}
 
 
 def run_rows(table: pd.DataFrame, charted: str) -> pd.DataFrame:
@@ -40,16 +44,20 @@ def run_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def book(run_dir):
     return charts.make_charts(run_dir, run_dir / "charts", formats=("png", "svg"),
-                              grid=TINY_GRID)
+                              grid=TINY_GRID, reported_run=REPORTED, layouts=("desktop",))
 
 
 def test_the_charts_compare_the_manifests_main_and_baseline_variants(run_dir):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["variants"]["main"] == AS_CHARTED["feedback"]
     assert manifest["variants"]["baseline"] == AS_CHARTED["counterfactual"]
-    tables = charts_data.read_run(run_dir)
+    ens = ensemble.read_ensemble(run_dir)
+    assert (ens.main, ens.baseline) == ("spiral", "penalty")
+    assert {"spiral", "penalty"} <= set(ens.tables["episodes"]["variant"])
+    assert "replicate" in ens.tables["episodes"].columns
+    tables = ens.slice()
     for name in ("episodes", "citizens", "timeseries", "events", "tracked"):
-        assert set(tables[name]["variant"]) == {"feedback", "counterfactual"}, name
+        assert set(tables[name]["variant"]) <= {"feedback", "counterfactual"}, name
         assert "replicate" not in tables[name].columns
 
 
@@ -61,7 +69,8 @@ def test_every_chart_is_written_with_data_and_alt_text(book):
             path = book.out / entry["files"][kind]
             assert path.is_file() and path.stat().st_size > 0, path
         assert len(entry["alt_text"]) > 40 and entry["title"] and entry["subtitle"]
-        assert entry["source"].startswith("Source: blacklist-spiral model v")
+        assert entry["source"].startswith("Source: blacklist-spiral model v") or \
+            entry["id"] == "the-real-list"
     gif = book.out / index["animation"]["files"]["gif"]
     assert gif.stat().st_size > 1000 and gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
     md = (book.out / "charts.md").read_text()
@@ -79,7 +88,7 @@ def test_svg_keeps_the_title_as_text(book):
 def test_source_line_names_scenario_seed_and_replicates(book):
     spiral = json.loads((book.out / "charts.json").read_text())["charts"][0]
     assert "scenario zhima-spiral" in spiral["source"] and "seed 5" in spiral["source"]
-    assert "1 replicate" in spiral["source"]
+    assert "1 replicate," in spiral["source"] and "CC BY 4.0" in spiral["source"]
 
 
 def test_spiral_csv_matches_the_listed_table(book, run_dir):
@@ -90,12 +99,11 @@ def test_spiral_csv_matches_the_listed_table(book, run_dir):
             rows = run_rows(listed, variant)
             rows = rows[rows["months_since_listing"] == month]
             for metric in ("score", "contacts"):
-                got = plotted[(plotted["variant"] == variant) & (plotted["metric"] == metric)
+                got = plotted[(plotted["variant"] == AS_CHARTED[variant])
+                              & (plotted["metric"] == metric)
                               & (plotted["months_since_listing"] == month)].iloc[0]
-                assert got["episodes"] == len(rows)
+                assert got["episodes"] == len(rows) and got["replicates"] == 1
                 assert got["median"] == pytest.approx(np.median(rows[metric]))
-                assert got["p05"] == pytest.approx(np.percentile(rows[metric], 5))
-                assert got["p75"] == pytest.approx(np.percentile(rows[metric], 75))
 
 
 def test_association_csv_matches_the_citizens_table(book, run_dir):
@@ -104,7 +112,7 @@ def test_association_csv_matches_the_citizens_table(book, run_dir):
     fb = run_rows(citizens, "feedback")
     fb = fb[~fb["ever_listed"]]
     friends = fb[fb["friend_of_listed"]]
-    row = plotted[(plotted["variant"] == "feedback")
+    row = plotted[(plotted["variant"] == "spiral")
                   & (plotted["group"] == "friends of the blacklisted")].iloc[0]
     assert row["citizens"] == len(friends) > 0
     assert row["mean_score_change"] == pytest.approx(
@@ -117,15 +125,15 @@ def test_association_csv_matches_the_citizens_table(book, run_dir):
 def test_grades_csv_matches_the_timeseries(book, run_dir):
     plotted = pd.read_csv(book.out / "grades-over-time.csv")
     ts = pd.read_csv(run_dir / "timeseries.csv")
-    ts = run_rows(ts, "feedback")
-    assert plotted["month"].tolist() == ts["tick"].tolist()
-    for g in "ABCD":
-        assert np.allclose(plotted[f"grade_{g}_percent"], ts[f"share_{g}"] * 100)
-    assert np.allclose(plotted[[f"grade_{g}_percent" for g in "ABCD"]].sum(axis=1), 100)
+    for variant in ("feedback", "counterfactual"):
+        mine = plotted[plotted["variant"] == AS_CHARTED[variant]].sort_values("month")
+        rows = run_rows(ts, variant)
+        assert mine["month"].tolist() == rows["tick"].tolist()
+        assert np.allclose(mine["grade_D_percent"], rows["share_D"] * 100)
 
 
 def test_ego_network_rebuilt_from_ties_and_events(run_dir):
-    tables = charts_data.read_run(run_dir)
+    tables = ensemble.read_ensemble(run_dir).slice()
     last = int(tables["timeseries"]["tick"].max())
     ties = charts_data.ties_at(tables["initial_ties"], tables["events"], last)
     degree = np.zeros(400, dtype=int)
@@ -154,7 +162,7 @@ def test_ties_at_applies_each_phase_removals_before_additions():
 
 def test_who_drops_you_csv_counts_kept_ties(book, run_dir):
     plotted = pd.read_csv(book.out / "who-drops-you.csv")
-    tables = charts_data.read_run(run_dir)
+    tables = ensemble.read_ensemble(run_dir).slice()
     ego = int(plotted.loc[plotted["role"] == "blacklisted", "citizen"].iloc[0])
     for month, group in plotted.groupby("month"):
         ties = charts_data.ties_at(tables["initial_ties"], tables["events"], int(month))
