@@ -50,7 +50,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--driver", default="engine",
                         help="engine (array engine, fast, default) or mesa (Mesa agents, the "
                         "same trajectory)")
+    parser.add_argument("--track", metavar="WHO", default="",
+                        help="citizens followed month by month in every variant (tracked.csv): "
+                        "'all' or comma-separated indices")
     parser.add_argument("--no-figures", action="store_true", help="skip the spiral figure")
+
+
+def _tracked(text: str, n: int):
+    """The citizens ``--track`` names: ``all`` or comma-separated indices (checked)."""
+    if not text:
+        return ()
+    if text.strip() == "all":
+        return range(n)
+    try:
+        track = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise InputError(f"--track = {text!r} is not valid: expected 'all' or citizen indices "
+                         "like 3,17,42") from None
+    bad = [c for c in track if not 0 <= c < n]
+    if bad:
+        raise InputError(f"--track = {text!r}: citizen {bad[0]} does not exist (citizens are "
+                         f"0 to {n - 1})")
+    return track
 
 
 def _whole(flag: str, text, low: int, high: int) -> int:
@@ -99,14 +120,16 @@ def main(args) -> int:
     seed = scenario.seed if args.seed is None else _whole("--seed", args.seed, 0, 2**63 - 1)
     out = args.out or default_run_dir(scenario, seed)
     check_target(out, KIND, overwrite=args.overwrite)
-    notes = preflight(scenario, seed)
+    notes, n = preflight(scenario, seed)
+    track = _tracked(args.track, n)
     p = scenario.params
     count = 1 if only is not None else replicates
     print(f"spiral run: scenario {scenario.name}, {p.n_citizens:,} citizens, {p.ticks} months, "
           f"seed {seed}, {count} replicate(s) x {len(scenario.variants)} variants "
           f"({', '.join(scenario.variant_names)}), {args.driver}", file=sys.stderr)
     runs = run_replicates(scenario, seed=seed, replicates=replicates, workers=workers,
-                          fixed_network=args.fixed_network, only=only, driver=args.driver)
+                          fixed_network=args.fixed_network, only=only, driver=args.driver,
+                          track=track)
     write_results(runs, out, figures=not args.no_figures, overwrite=args.overwrite)
     print(f"results: {out}")
     print(headline(runs.summary, scenario.main_variant, scenario.baseline_variant))
@@ -118,14 +141,15 @@ def main(args) -> int:
     return 0
 
 
-def preflight(scenario, seed: int) -> list[str]:
+def preflight(scenario, seed: int) -> tuple[list[str], int]:
     """Fail now, in one line, on what would only fail once the run has started.
 
     Builds replicate 0's network (the generator's own checks: sizes, memory, files) and
     checks the scripted listings against it and against the run's length.
 
     Returns:
-        Notes worth printing (e.g. a cohort that falls after the last month).
+        Notes worth printing (e.g. a cohort that falls after the last month), and the number
+        of citizens of replicate 0's network.
 
     Raises:
         InputError: A network that cannot be built or read, a scripted listing of a citizen
@@ -142,7 +166,7 @@ def preflight(scenario, seed: int) -> list[str]:
     if p.cohort_share > 0 and p.cohort_tick > p.ticks:
         notes.append(f"the cohort of month {p.cohort_tick} (cohort_tick) falls after the last "
                      f"month ({p.ticks}): it is never listed")
-    return notes
+    return notes, n
 
 
 def _row(summary, measure: str, label: str):

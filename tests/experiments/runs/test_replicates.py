@@ -105,3 +105,16 @@ def test_run_with_replicates_writes_the_summary(tmp_path):
     assert "spiral - penalty" in proc.stdout and "rough" in proc.stdout
     listed = pd.read_csv(tmp_path / "out" / "episodes.csv")
     assert set(listed["replicate"]) == {0, 1, 2}
+
+
+def test_track_follows_the_named_citizens_and_refuses_strangers(tmp_path):
+    proc = _spiral("--replicates", "1", "--set", "n_citizens=200", "--set", "ticks=14",
+                   "--variants", "penalty,spiral", "--track", "3,17", "--out", "out",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    tracked = pd.read_csv(tmp_path / "out" / "tracked.csv")
+    assert set(tracked["citizen"]) == {3, 17} and set(tracked["variant"]) == {"penalty",
+                                                                               "spiral"}
+    bad = _spiral("--track", "3,999", "--set", "n_citizens=200", "--out", "o2", cwd=tmp_path)
+    assert bad.returncode == 2 and "citizen 999" in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0 and not (tmp_path / "o2").exists()
