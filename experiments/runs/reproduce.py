@@ -193,7 +193,7 @@ def rerun_sweep(folder: Path, manifest: dict, target: Path, *, workers: int = 1)
     if fingerprint(spec, plan(spec)[1]) != manifest.get("fingerprint"):
         notes.append("the rebuilt plan differs from the recorded one (its fingerprint): the "
                      "scenario or the code's parameters changed")
-    run_sweep(spec, target, workers=workers, progress=False)
+    run_sweep(spec, target, workers=workers, show_progress=False)
     return notes
 
 
@@ -211,7 +211,7 @@ def rerun_sensitivity(folder: Path, manifest: dict, target: Path, *, workers: in
         raise InputError(f"{sub}: no sweep.toml (the sweep file's copy); it cannot be rerun")
     spec = _sweep_spec(sub / "sweep.toml", {**sub_manifest, "save": None},
                        sub / "sweep.json")
-    run_sensitivity(spec, target, workers=workers, progress=False, methods=methods)
+    run_sensitivity(spec, target, workers=workers, show_progress=False, methods=methods)
     return []
 
 

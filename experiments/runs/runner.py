@@ -138,7 +138,7 @@ def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
-                 driver: str = "engine", progress=None, track=(), collect: bool = True,
+                 driver: str = "engine", variant_progress=None, track=(), collect: bool = True,
                  network=None, replicate: int = 0) -> RunResult:
     """Run a scenario's variants on one network with one seed; compute the measures.
 
@@ -151,7 +151,9 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         seed: The run's seed (default: the scenario's).
         paired: Run every variant (False: the main variant only).
         driver: ``"engine"`` (array engine) or ``"mesa"`` (Mesa agents, synchronous).
-        progress: Optional callback ``progress(label, done, total)``.
+        variant_progress: Optional callback ``variant_progress(variant, done, total)`` (months
+            done of each variant; :func:`simulate` and the engine take ``progress(done,
+            total)``).
         track: Citizens whose month-by-month state goes to the ``tracked`` table.
         collect: Collect the model-level measures every month (False: first and last only).
         network: A prebuilt network (EdgeArrays), e.g. one shared by replicates.
@@ -180,8 +182,8 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         data = simulate(variant.params(scenario.params), seed=seed, network=network,
                         listings=scenario.listings if variant.listings else (),
                         driver=driver, track=follow, collect=collect,
-                        progress=(lambda d, n, label=label: progress(label, d, n))
-                        if progress else None)
+                        progress=(lambda d, n, label=label: variant_progress(label, d, n))
+                        if variant_progress else None)
         if shared is None:
             shared = data.initial_ties
         else:

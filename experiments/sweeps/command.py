@@ -92,7 +92,7 @@ def main(args) -> int:
 
     try:
         result = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
-                           resume=args.resume, progress=not args.quiet,
+                           resume=args.resume, show_progress=not args.quiet,
                            allow_version_change=args.allow_version_change, on_ready=announce,
                            cluster=cluster, jobs=getattr(args, "jobs", 1),
                            cluster_options=options)

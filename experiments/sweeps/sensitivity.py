@@ -148,7 +148,7 @@ def design_for(spec: SweepSpec, method: str, options: dict) -> SweepSpec:
 
 def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None, *,
                     workers: int = 1, scheduler: str | None = None, resume: bool = False,
-                    overwrite: bool = False, progress: bool = True,
+                    overwrite: bool = False, show_progress: bool = True,
                     methods: list[str] | None = None) -> tuple[Path, dict]:
     """Run the sweeps a sensitivity analysis needs and compute the indices.
 
@@ -159,7 +159,7 @@ def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None,
         scheduler: Address of a Dask scheduler.
         resume: Continue a previous analysis in ``out``.
         overwrite: Replace a previous analysis in ``out`` (only the files it wrote).
-        progress: Show progress bars.
+        show_progress: Show progress bars.
         methods: ``sobol`` and/or ``morris`` (default: the file's, else both).
 
     Returns:
@@ -199,7 +199,7 @@ def run_sensitivity(spec: SweepSpec | str | Path, out: str | Path | None = None,
     results = {}
     for method, design in designs.items():
         sweep = run_sweep(design, out / method, workers=workers, scheduler=scheduler,
-                          resume=resume, progress=progress)
+                          resume=resume, show_progress=show_progress)
         if sweep.failed:
             raise SweepError(f"{out / method}: {sweep.failed} run(s) of the {method} design "
                              "failed (see failed.csv); indices need every design point: fix "
@@ -279,7 +279,7 @@ def main(args) -> int:
     methods = {None: None, "both": list(METHODS)}.get(args.method, [args.method])
     out, results = run_sensitivity(spec, args.out, workers=args.workers,
                                    scheduler=args.scheduler, resume=args.resume,
-                                   overwrite=args.overwrite, progress=not args.quiet,
+                                   overwrite=args.overwrite, show_progress=not args.quiet,
                                    methods=methods)
     for method, table in results.items():
         print(f"\n{method} indices (with 95% interval half-widths):")

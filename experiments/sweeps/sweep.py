@@ -133,7 +133,7 @@ def plan(spec: SweepSpec) -> tuple[list[dict], list[RunTask]]:
 
 def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, workers: int = 1,
               scheduler: str | None = None, client=None, resume: bool = False,
-              progress: bool = True, allow_version_change: bool = False,
+              show_progress: bool = True, allow_version_change: bool = False,
               on_ready=None, cluster: str | None = None, jobs: int = 1,
               cluster_options: dict | None = None) -> SweepResult:
     """Run a sweep, writing each run's record as it finishes, then the combined tables.
@@ -154,7 +154,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
             :func:`~spiral.experiments.sweeps.executors.parse_cluster_options`).
         resume: Continue a sweep in a non-empty ``out``: finished runs are kept, the others
             (failed ones included) run.
-        progress: Show a progress bar (runs done/total, ETA) on stderr.
+        show_progress: Show a progress bar (runs done/total, ETA) on stderr.
         allow_version_change: Resume a sweep started by other code (version, git describe,
             random-number scheme or parameter table).
         on_ready: Called with no arguments once the folder is ready, before the first run
@@ -199,7 +199,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
             if on_ready is not None:
                 on_ready()
             return _execute(spec, out, tasks, records, workers=workers, client=client or own,
-                            progress=progress)
+                            show_progress=show_progress)
         finally:
             if own is not None:
                 own.close()
@@ -213,11 +213,11 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
 
 
 def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], records: dict, *,
-             workers: int, client, progress: bool) -> SweepResult:
+             workers: int, client, show_progress: bool) -> SweepResult:
     records = dict(records)
     pending = [t for t in tasks if not is_done(records.get(t.key))]
     start = time.perf_counter()
-    bar = _progress(len(tasks), len(tasks) - len(pending), spec.name, enabled=progress)
+    bar = _progress(len(tasks), len(tasks) - len(pending), spec.name, enabled=show_progress)
     log = RecordLog(out)
 
     def finished(record: dict, tables: dict | None) -> None:

@@ -284,7 +284,7 @@ def sweep_throughput(*, runs: int, n: int, ticks: int, seed: int, workers: int =
         "parameters": {"fear_mean": {"values": [0.3, 0.6]}}})
     with tempfile.TemporaryDirectory(prefix="spiral-bench-sweep-") as tmp:
         start = time.perf_counter()
-        result = run_sweep(spec, Path(tmp) / "sweep", workers=workers, progress=False)
+        result = run_sweep(spec, Path(tmp) / "sweep", workers=workers, show_progress=False)
         wall = time.perf_counter() - start
     done = result.ran
     return {"n": n, "ticks": ticks, "workers": workers, "runs_measured": done,

@@ -239,18 +239,18 @@ def analytic_checks(n: int = ANALYTIC_N, seed: int = ANALYTIC_SEED) -> list[Chec
             weight_zero_events_check(n, seed), phase_order_check(n, seed)]
 
 
-def run_all(plan: Plan, progress=None) -> Results:
-    """Run every check of the plan; ``progress(text)`` is told of each finished point."""
+def run_all(plan: Plan, log=None) -> Results:
+    """Run every check of the plan; ``log(text)`` is told of each finished point."""
     results = Results(plan)
     t0 = time.perf_counter()
     results.checks += analytic_checks()
     results.timings["analytic_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    results.watts = watts_sweep(plan, progress)
+    results.watts = watts_sweep(plan, log)
     results.checks += watts_checks(results.watts)
     results.timings["watts_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    results.gross = gross_sweep(plan, progress)
+    results.gross = gross_sweep(plan, log)
     results.checks += gross_checks(results.gross)
     results.timings["gross_s"] = time.perf_counter() - t0
     return results

@@ -48,7 +48,7 @@ def main(args) -> int:
     print(f"spiral validate: {plan.name} (Watts n={plan.watts_n:,} x "
           f"{plan.watts_realisations} realisations; Gross N={plan.gross_n:,})", file=sys.stderr)
     t0 = time.perf_counter()
-    results = run_all(plan, progress=lambda text: print(f"  {text}", file=sys.stderr))
+    results = run_all(plan, log=lambda text: print(f"  {text}", file=sys.stderr))
     results.timings["total_s"] = time.perf_counter() - t0
     write_outputs(results, out, figures=not args.no_figures, overwrite=args.overwrite)
     print(markdown_table(results.checks))

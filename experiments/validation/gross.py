@@ -223,7 +223,7 @@ def pair_approximation() -> GrossReference:
         branches=lambda p, w: theory.endemic_branches(p, fade=r, rewiring=w, mean_degree=k))
 
 
-def gross_sweep(plan, progress=None) -> list[GrossRun]:
+def gross_sweep(plan, log=None) -> list[GrossRun]:
     """Every run of the plan: low starts at every factor and w; high starts where N holds them.
 
     High starts at w = 0.2 in the sweep only where ``plan.gross_n >= HOLDING_N``; otherwise the
@@ -252,8 +252,8 @@ def gross_sweep(plan, progress=None) -> list[GrossRun]:
         runs.append(gross_run(n=n, mean_degree=GROSS_MEAN_DEGREE, spread=spread_at(factor, w),
                               fade=GROSS_FADE, rewiring=w, start_share=start,
                               duration=duration, seed=run_seed(GROSS_SEED, point, 0)))
-        if progress:
-            progress(f"Gross N={n} w={w:g} p={runs[-1].spread:.3g} start={start:g}: "
+        if log:
+            log(f"Gross N={n} w={w:g} p={runs[-1].spread:.3g} start={start:g}: "
                      f"prevalence {runs[-1].final_prevalence:.3f}")
     return runs
 

@@ -146,7 +146,7 @@ def analytic() -> WattsReference:
                           size=lambda z, phi: theory.cascade_size(z, phi))
 
 
-def watts_sweep(plan, progress=None) -> list[CascadePoint]:
+def watts_sweep(plan, log=None) -> list[CascadePoint]:
     """All (phi, z) points of the plan (``plan.watts_grid``, ``watts_n``, realisations)."""
     out, point = [], 0
     for phi, grid in plan.watts_grid.items():
@@ -155,8 +155,8 @@ def watts_sweep(plan, progress=None) -> list[CascadePoint]:
                                      realisations=plan.watts_realisations, seed=WATTS_SEED,
                                      point=point))
             point += 1
-            if progress:
-                progress(f"Watts phi={phi:g} z={z:g}: global cascades "
+            if log:
+                log(f"Watts phi={phi:g} z={z:g}: global cascades "
                          f"{out[-1].global_count}/{out[-1].realisations}")
     return out
 

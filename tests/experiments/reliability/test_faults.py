@@ -57,7 +57,7 @@ def sweep_file(folder: Path) -> Path:
 def reference(tmp_path_factory) -> Path:
     """The sweep run once, uninterrupted, in this process."""
     folder = tmp_path_factory.mktemp("reference")
-    result = run_sweep(sweep_file(folder), folder / "out", progress=False)
+    result = run_sweep(sweep_file(folder), folder / "out", show_progress=False)
     assert result.failed == 0 and len(result.runs) == RUNS
     return result.out
 
@@ -216,7 +216,7 @@ def test_two_processes_cannot_resume_one_folder(tmp_path, reference, capsys):
     first.wait_for(lambda: first.done() >= 1)
     first.kill()  # the kernel releases the lock of a killed process
     first.finish()
-    result = run_sweep(path, out, resume=True, progress=False)
+    result = run_sweep(path, out, resume=True, show_progress=False)
     assert result.skipped >= 1 and result.skipped + result.ran == RUNS
     same_tables(out, reference)
 
@@ -239,7 +239,7 @@ def test_a_killed_sweep_survives_cleanup_and_resumes_to_the_same_tables(tmp_path
     with OneShotOutput(tmp_path / "neighbour", "run") as neighbour:
         neighbour.write_manifest({"format_version": 2})
     assert cli.main(["sweep", str(path), "--out", str(out), "--quiet"]) == 2  # not without --resume
-    result = run_sweep(path, out, resume=True, workers=2, progress=False)
+    result = run_sweep(path, out, resume=True, workers=2, show_progress=False)
     assert result.skipped >= saved and result.skipped + result.ran == RUNS
     assert result.failed == 0
     same_tables(out, reference)
@@ -271,7 +271,7 @@ def test_a_failing_run_is_recorded_the_sweep_goes_on_and_resume_retries_it(
     assert len(pd.read_csv(out / "runs.csv")) == 6
 
     monkeypatch.setattr(runner, "run_scenario", real)
-    result = run_sweep(path, out, resume=True, progress=False)
+    result = run_sweep(path, out, resume=True, show_progress=False)
     assert (result.ran, result.skipped, result.failed) == (2, 6, 0)
     assert not (out / "failed.csv").exists()
     same_tables(out, reference)

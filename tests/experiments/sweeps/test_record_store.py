@@ -171,7 +171,7 @@ def test_100000_records_resume_and_summary_stay_fast(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     folder = tmp_path_factory.mktemp("small")
-    return folder, run_sweep(write(folder, SMALL), folder / "out", progress=False)
+    return folder, run_sweep(write(folder, SMALL), folder / "out", show_progress=False)
 
 
 def test_more_replicates_extend_the_sweep_and_only_the_new_runs_run(small, tmp_path):
@@ -179,9 +179,9 @@ def test_more_replicates_extend_the_sweep_and_only_the_new_runs_run(small, tmp_p
     out = tmp_path / "grown"
     shutil.copytree(first.out, out)
     bigger = write(tmp_path, SMALL.replace("replicates = 2", "replicates = 3"))
-    result = run_sweep(bigger, out, resume=True, progress=False)
+    result = run_sweep(bigger, out, resume=True, show_progress=False)
     assert (result.ran, result.skipped, result.failed) == (2, 4, 0)
-    whole = run_sweep(bigger, tmp_path / "whole", progress=False)
+    whole = run_sweep(bigger, tmp_path / "whole", show_progress=False)
     for name in ("runs.csv", "summary.csv"):
         assert (out / name).read_bytes() == (whole.out / name).read_bytes(), name
     manifest = json.loads((out / "sweep.json").read_text())
@@ -195,10 +195,10 @@ def test_more_design_points_extend_the_sweep(small, tmp_path):
     out = tmp_path / "grown"
     shutil.copytree(first.out, out)
     bigger = write(tmp_path, SMALL.replace("[0.2, 0.8]", "[0.2, 0.8, 0.5]"))
-    result = run_sweep(bigger, out, resume=True, progress=False)
+    result = run_sweep(bigger, out, resume=True, show_progress=False)
     assert (result.ran, result.skipped) == (2, 4)
     assert len(pd.read_csv(out / "points.csv")) == 3
-    whole = run_sweep(bigger, tmp_path / "whole", progress=False)
+    whole = run_sweep(bigger, tmp_path / "whole", show_progress=False)
     assert (out / "runs.csv").read_bytes() == (whole.out / "runs.csv").read_bytes()
 
 
@@ -216,7 +216,7 @@ def test_an_extension_that_changes_recorded_runs_is_refused(small, tmp_path, cha
     text = SMALL.replace("[0.2, 0.8]", old) if new is None else SMALL.replace(old, new)
     before = sorted(p.name for p in out.rglob("*"))
     with pytest.raises(SweepError, match=pattern):
-        run_sweep(write(tmp_path, text), out, resume=True, progress=False)
+        run_sweep(write(tmp_path, text), out, resume=True, show_progress=False)
     assert sorted(p.name for p in out.rglob("*")) == before
 
 
@@ -235,7 +235,7 @@ def test_an_old_sweep_folder_with_one_file_per_run_resumes(small, tmp_path):
     del manifest["store_version"]
     manifest["fingerprint"] = legacy_fingerprint(*_spec_tasks(spec_path))
     (out / "sweep.json").write_text(json.dumps(manifest))
-    result = run_sweep(spec_path, out, resume=True, progress=False)
+    result = run_sweep(spec_path, out, resume=True, show_progress=False)
     assert (result.ran, result.skipped) == (1, 3)
     assert (out / "runs.csv").read_bytes() == (first.out / "runs.csv").read_bytes()
     assert json.loads((out / "sweep.json").read_text())["store_version"] == 2

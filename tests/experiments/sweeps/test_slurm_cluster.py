@@ -73,7 +73,7 @@ def test_a_sweep_on_slurm_equals_a_local_run(tmp_path, capsys):
         pytest.skip(why)
     path = tmp_path / "slurm.toml"
     path.write_text(SWEEP, encoding="utf-8")
-    local = run_sweep(path, tmp_path / "local", progress=False)
+    local = run_sweep(path, tmp_path / "local", show_progress=False)
     out = tmp_path / "cluster"
     code = cli.main(["sweep", str(path), "--out", str(out), "--cluster", "slurm", "--jobs", "2",
                      "--cluster-option", "memory=1GB", "--cluster-option", "walltime=00:10:00",

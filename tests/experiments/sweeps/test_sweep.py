@@ -55,7 +55,7 @@ def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
 def reference(tmp_path_factory):
     """The tiny sweep run once in this process (one worker)."""
     folder = tmp_path_factory.mktemp("reference")
-    return run_sweep(write(folder, TINY), folder / "out", progress=False)
+    return run_sweep(write(folder, TINY), folder / "out", show_progress=False)
 
 
 def test_grid_runs_every_point_and_replicate_with_derived_seeds(reference):
@@ -103,7 +103,7 @@ def test_summary_has_means_and_t_intervals(reference):
 
 
 def test_two_workers_give_identical_runs_csv(reference, tmp_path):
-    result = run_sweep(write(tmp_path, TINY), tmp_path / "out", workers=2, progress=False)
+    result = run_sweep(write(tmp_path, TINY), tmp_path / "out", workers=2, show_progress=False)
     assert (result.out / "runs.csv").read_bytes() == (reference.out / "runs.csv").read_bytes()
     assert (result.out / "summary.csv").read_bytes() == \
         (reference.out / "summary.csv").read_bytes()
@@ -114,13 +114,13 @@ def test_dask_local_cluster_gives_identical_runs_csv(reference, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None, processes=True) as cluster:
         result = run_sweep(write(tmp_path, TINY), tmp_path / "out",
-                           scheduler=cluster.scheduler_address, progress=False)
+                           scheduler=cluster.scheduler_address, show_progress=False)
     assert (result.out / "runs.csv").read_bytes() == (reference.out / "runs.csv").read_bytes()
 
 
 def test_sweep_does_not_leak_models(reference, tmp_path):
     run_sweep(write(tmp_path, TINY.replace("replicates = 2", "replicates = 1")),
-              tmp_path / "out", progress=False)
+              tmp_path / "out", show_progress=False)
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, ArrayEngine)]
 
@@ -151,20 +151,20 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     assert not (out / "runs.csv").exists()
 
     assert cli.main(["sweep", str(path), "--out", str(out)]) == 2  # not without --resume
-    resumed = run_sweep(path, out, resume=True, workers=2, progress=False)
+    resumed = run_sweep(path, out, resume=True, workers=2, show_progress=False)
     assert resumed.skipped == done_at_kill and resumed.ran == 32 - done_at_kill
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 32
     assert not runs.duplicated(["point", "replicate"]).any()
 
-    whole = run_sweep(path, tmp_path / "whole", progress=False)
+    whole = run_sweep(path, tmp_path / "whole", show_progress=False)
     assert (out / "runs.csv").read_bytes() == (whole.out / "runs.csv").read_bytes()
 
 
 def test_resume_refuses_a_different_sweep(reference, tmp_path):
     other = write(tmp_path, TINY.replace("seed = 7", "seed = 8"))
     with pytest.raises(SweepError, match="different sweep"):
-        run_sweep(other, reference.out, resume=True, progress=False)
+        run_sweep(other, reference.out, resume=True, show_progress=False)
 
 
 def test_resume_reruns_a_run_whose_record_is_missing(reference, tmp_path):
@@ -177,7 +177,7 @@ def test_resume_reruns_a_run_whose_record_is_missing(reference, tmp_path):
     kept = [line for line in lines if b'"point":2,"replicate":1,' not in line]
     assert len(kept) == 7
     store.write_bytes(b"".join(kept) + b'{"sweep_seed":7,"point":3,"replicate":0,"se')  # torn
-    result = run_sweep(write(tmp_path, TINY), out, resume=True, progress=False)
+    result = run_sweep(write(tmp_path, TINY), out, resume=True, show_progress=False)
     assert result.ran == 1 and result.skipped == 7
     assert store.read_bytes().endswith(b"\n") and len(store.read_bytes().splitlines()) == 8
     assert (out / "runs.csv").read_bytes() == (reference.out / "runs.csv").read_bytes()
@@ -186,7 +186,7 @@ def test_resume_reruns_a_run_whose_record_is_missing(reference, tmp_path):
 def test_saved_tables_only_when_asked(tmp_path):
     text = TINY.replace('design = "grid"', 'design = "grid"\nsave = ["timeseries"]').replace(
         "replicates = 2", "replicates = 1")
-    result = run_sweep(write(tmp_path, text), tmp_path / "out", progress=False)
+    result = run_sweep(write(tmp_path, text), tmp_path / "out", show_progress=False)
     frame = pd.read_parquet(result.out / "tables" / "p000001-r0000" / "timeseries.parquet")
     assert set(frame["variant"]) == {"unlisted", "spiral"}
     assert len(frame) == 2 * 27

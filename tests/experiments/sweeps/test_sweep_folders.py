@@ -130,7 +130,7 @@ from spiral.experiments.sweeps.sweep import run_sweep
 
 {call}
 """
-CALL = "result = run_sweep({path!r}, {out!r}, workers=2, progress=False)\nprint('runs', len(result.runs))"
+CALL = "result = run_sweep({path!r}, {out!r}, workers=2, show_progress=False)\nprint('runs', len(result.runs))"
 
 
 def run_script(tmp_path: Path, guarded: bool) -> subprocess.CompletedProcess:
