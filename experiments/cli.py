@@ -35,7 +35,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sensitivity", "spiral.experiments.sweeps.sensitivity", "Sobol and Morris sensitivity analysis"),
     ("bench", "spiral.experiments.tools.bench", "benchmark the array engine and the Mesa driver"),
     ("charts", "spiral.experiments.charts.command", "newsroom charts from a run or sweep folder"),
-    ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (Mesa SolaraViz)"),
+    ("explore", "spiral.experiments.dashboard.command", "open the browser dashboard (one person's story)"),
     ("validate", "spiral.experiments.validation.command", "reproduce published results (Watts, Gross)"),
     ("reproduce", "spiral.experiments.runs.reproduce", "rerun a results folder, compare data files"),
     ("calibrate", "spiral.experiments.calibration.command", "ABC-SMC calibration against observed targets"),
