@@ -240,7 +240,6 @@ def test_the_parser_tells_module_level_from_lazy_and_resolves_relative_imports()
 
 
 # --- sizes, global state, packaging ----------------------------------------------------------
-@pytest.mark.xfail(strict=False, reason="splits in progress (experiments/sweeps/spec.py: 401 lines)")
 def test_no_experiments_module_is_above_the_size_limit():
     sizes = {path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
              for name, path in MODULES.items() if _within(name, "spiral.experiments")}

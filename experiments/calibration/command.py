@@ -60,7 +60,7 @@ def main(args) -> int:
     _pyabc()  # installed? (one line if not, before anything is written)
     client = None
     if args.scheduler:
-        from spiral.experiments.sweeps.executors import check_address, connect
+        from spiral.experiments.sweeps.cluster import check_address, connect
 
         check_address(args.scheduler)
     out = args.out or default_out_dir(KIND, spec.name)

@@ -184,6 +184,9 @@ def main(args) -> int:
         raise _StopSignalError(signum)
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C stops the server even if this process was started with SIGINT ignored (as a
+    # parent that ignores it, e.g. a job runner, passes on)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     process = None
     try:
         process = subprocess.Popen(
@@ -210,3 +213,4 @@ def main(args) -> int:
         if process is not None and process.poll() is None:
             stop(process)
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)

@@ -64,7 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args) -> int:
     """Run ``spiral sweep``; the exit status is described in the module docstring."""
     from spiral.experiments.common.outputs import default_out_dir
-    from spiral.experiments.sweeps.executors import parse_cluster_options
+    from spiral.experiments.sweeps.cluster import parse_cluster_options
     from spiral.experiments.sweeps.sweep import SweepInterrupted, run_sweep
 
     spec = load_sweep(args.file)

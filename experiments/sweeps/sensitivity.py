@@ -51,8 +51,9 @@ from spiral.experiments.sweeps.indices import (
     replicate_noise,
     sobol_indices,
 )
+from spiral.experiments.sweeps.records import write_atomic, write_frame_atomic
 from spiral.experiments.sweeps.spec import SweepError, SweepSpec, load_sweep
-from spiral.experiments.sweeps.store import sweep_files, write_atomic, write_frame_atomic
+from spiral.experiments.sweeps.store import sweep_files
 from spiral.experiments.sweeps.sweep import run_sweep
 from spiral.model.errors import InputError
 

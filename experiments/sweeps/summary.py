@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from spiral.experiments.common.manifest import seed_text
-from spiral.experiments.sweeps.store import finished_runs, is_done, write_frame_atomic
+from spiral.experiments.sweeps.records import finished_runs, is_done, write_frame_atomic
 
 IDENTITY = ("sweep_seed", "point", "replicate", "seed", "seed_text")
 

@@ -36,16 +36,20 @@ from typing import Any
 
 from spiral.experiments.common.fsops import fs_error
 from spiral.experiments.common.outputs import default_out_dir
-from spiral.experiments.sweeps.executors import (
-    RunTask,
+from spiral.experiments.sweeps.cluster import (
     check_address,
     check_cluster,
-    check_main_guard,
     connect,
     run_dask,
-    run_local,
-    run_pool,
     start_cluster,
+)
+from spiral.experiments.sweeps.executors import RunTask, check_main_guard, run_local, run_pool
+from spiral.experiments.sweeps.records import (
+    RecordLog,
+    finished_runs,
+    is_done,
+    merge_record,
+    save_record,
 )
 from spiral.experiments.sweeps.spec import (
     SweepError,
@@ -54,16 +58,7 @@ from spiral.experiments.sweeps.spec import (
     load_sweep,
     sweep_from_dict,
 )
-from spiral.experiments.sweeps.store import (
-    RecordLog,
-    fingerprint,
-    finish_manifest,
-    finished_runs,
-    is_done,
-    merge_record,
-    prepare_out,
-    save_record,
-)
+from spiral.experiments.sweeps.store import fingerprint, finish_manifest, prepare_out
 from spiral.experiments.sweeps.summary import combine
 
 # load_sweep, sweep_from_dict and SweepError are also importable from here
@@ -151,7 +146,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
         jobs: Batch jobs (workers) of ``cluster``.
         cluster_options: Keyword arguments for the cluster class (``queue``, ``account``,
             ``memory``, ``walltime``, ``job_extra_directives``...; see
-            :func:`~spiral.experiments.sweeps.executors.parse_cluster_options`).
+            :func:`~spiral.experiments.sweeps.cluster.parse_cluster_options`).
         resume: Continue a sweep in a non-empty ``out``: finished runs are kept, the others
             (failed ones included) run.
         show_progress: Show a progress bar (runs done/total, ETA) on stderr.

@@ -1,7 +1,7 @@
 """Regenerate the measure codebook of docs/measures.md from the measure registry.
 
-    python -m spiral.experiments.tools.codebook           # rewrite the generated table
-    python -m spiral.experiments.tools.codebook --check   # exit 1 if the docs drifted
+python -m spiral.experiments.tools.codebook           # rewrite the generated table
+python -m spiral.experiments.tools.codebook --check   # exit 1 if the docs drifted
 """
 
 from __future__ import annotations

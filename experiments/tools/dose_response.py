@@ -23,7 +23,7 @@ STRENGTHS = ("stigma_strength", "fear_strength")
 ROOT = Path(__file__).resolve().parents[2]
 ODD = ROOT / "docs" / "ODD.md"
 FIGURE = ROOT / "docs" / "images" / "dose-response.png"
-BEGIN, END = "<!-- BEGIN GENERATED: dose-response -->", "<!-- END GENERATED: dose-response -->"
+BEGIN, END = "<!-- BEGIN DOSE-RESPONSE (tools/dose_response.py) -->", "<!-- END DOSE-RESPONSE -->"
 
 
 def curve(*, grid=GRID, replicates: int = REPLICATES, seed: int = SEED, workers: int = 2):

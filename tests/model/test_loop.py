@@ -103,7 +103,8 @@ def _z(early, late) -> float:
 def test_per_friend_hazard_rises_as_the_score_falls_in_spiral_and_not_in_chain():
     """Homogeneous propensities, so that who is left at risk does not mask the rule itself:
     in `spiral` a friend's chance of dropping the listed rises in the months after hearing
-    (the listed score keeps falling, the fear channel grows); in `chain` it does not."""
+    (the listed score keeps falling, the fear channel grows); in `chain` it does not.
+    """
     seeds = range(6)
     z_spiral = _z(*_hazard_counts(seeds))
     z_chain = _z(*_hazard_counts(seeds, fear_strength=0.0))

@@ -187,8 +187,13 @@ def test_workers_die_with_the_main_process(tmp_path, sig):
         assert "Traceback" not in sweep.err
 
 
-def test_ctrl_c_says_what_is_saved_and_how_to_resume(tmp_path, reference):
-    sweep = Sweep(sweep_file(tmp_path), tmp_path / "out", "--workers", "2")
+def test_ctrl_c_says_what_is_saved_and_how_to_resume(tmp_path):
+    # runs slow enough (a larger town) that the sweep is still running when Ctrl-C comes
+    path = tmp_path / "slower.toml"
+    path.write_text(SWEEP.replace("n_citizens = 300", "n_citizens = 2000")
+                    .replace("ticks = 30", "ticks = 48"), encoding="utf-8")
+    reference = run_sweep(path, tmp_path / "reference", show_progress=False).out
+    sweep = Sweep(path, tmp_path / "out", "--workers", "2")
     sweep.wait_for(lambda: sweep.done() >= 2)
     children = psutil.Process(sweep.proc.pid).children(recursive=True)
     sweep.kill(signal.SIGINT, group=True)  # as the terminal sends Ctrl-C

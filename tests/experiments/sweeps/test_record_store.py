@@ -13,16 +13,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from spiral.experiments.common.manifest import seed_text
-from spiral.experiments.sweeps.spec import SweepError
-from spiral.experiments.sweeps.store import (
+from spiral.experiments.sweeps.records import (
     RecordLog,
     check_records,
     finished_runs,
     is_done,
-    legacy_fingerprint,
     log_files,
     record_key,
 )
+from spiral.experiments.sweeps.spec import SweepError
+from spiral.experiments.sweeps.store import legacy_fingerprint
 from spiral.experiments.sweeps.summary import combine
 from spiral.experiments.sweeps.sweep import plan, run_sweep
 

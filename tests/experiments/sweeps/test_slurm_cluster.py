@@ -13,7 +13,7 @@ import sys
 
 import pytest
 from spiral.experiments import cli
-from spiral.experiments.sweeps.executors import parse_cluster_options
+from spiral.experiments.sweeps.cluster import parse_cluster_options
 from spiral.experiments.sweeps.spec import SweepError
 from spiral.experiments.sweeps.sweep import run_sweep
 

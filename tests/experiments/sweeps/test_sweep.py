@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 from spiral.experiments import cli
+from spiral.experiments.sweeps.records import finished_runs
 from spiral.experiments.sweeps.spec import SweepError, load_sweep
-from spiral.experiments.sweeps.store import finished_runs
 from spiral.experiments.sweeps.sweep import run_sweep
 from spiral.model.engine import ArrayEngine
 from spiral.model.streams import run_seed

@@ -130,7 +130,8 @@ from spiral.experiments.sweeps.sweep import run_sweep
 
 {call}
 """
-CALL = "result = run_sweep({path!r}, {out!r}, workers=2, show_progress=False)\nprint('runs', len(result.runs))"
+CALL = ("result = run_sweep({path!r}, {out!r}, workers=2, show_progress=False)\n"
+        "print('runs', len(result.runs))")
 
 
 def run_script(tmp_path: Path, guarded: bool) -> subprocess.CompletedProcess:
@@ -220,7 +221,7 @@ def test_sensitivity_out_rule_and_overwrite_keeps_the_users_files(tmp_path, caps
     capsys.readouterr()
     assert (out / "note.txt").read_text() == "keep me"
     assert (out / "morris_indices.csv").read_bytes() == indices
-    from spiral.experiments.sweeps.store import finished_runs
+    from spiral.experiments.sweeps.records import finished_runs
 
     assert len(finished_runs(out / "morris")) == 2 * 3
     assert json.loads((out / "manifest.json").read_text())["created_utc"]
