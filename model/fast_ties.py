@@ -34,7 +34,9 @@ from spiral.model.connectivity import Connectivity
 from spiral.model.ties import TieMethods, canonical_keys, concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-KEEP_COMPONENTS_FOR = 2  # batches of changes without a components question before dropping
+KEEP_COMPONENTS_FOR = 8  # batches of changes without a components question before dropping
+# (a month applies up to three batches: rewiring, reconnection, turnover; the components are
+# asked for once a month when per-month measures are collected)
 
 
 class FastTieTable(TieMethods):
