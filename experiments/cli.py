@@ -19,8 +19,10 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
 import textwrap
+import threading
 
 from spiral.model.errors import InputError
 from spiral.model.params import GROUPS, PARAMS
@@ -96,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (one line), --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C interrupts every command (and a sweep says how to resume), even when the
+        # process was started with SIGINT ignored, as non-interactive shells start
+        # background jobs
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         status = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
