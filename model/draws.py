@@ -134,13 +134,29 @@ def uniform(key: int, phase: int, month: int, *words) -> np.ndarray | float:
             h = _mix_int((h + (int(word) + 1) * _GOLDEN_INT) & _MASK)
         return (h >> 11) * _TO_UNIT
     scalar = all(np.ndim(w) == 0 for w in words)
-    shape = np.broadcast_shapes(*(np.shape(w) for w in words))
+    u = uniform_from(np.uint64(phase_key(key, phase, month)), *words)
+    return float(u) if scalar else u
+
+
+def phase_keys(keys: np.ndarray, phase: int, month: int) -> np.ndarray:
+    """:func:`phase_key` of several runs at once (uint64 array, one per run key)."""
+    return np.array([phase_key(int(k), phase, month) for k in np.asarray(keys).ravel()],
+                    dtype=np.uint64).reshape(np.shape(keys))
+
+
+def uniform_from(start, *words) -> np.ndarray:
+    """Uniform numbers from phase keys ``start`` (uint64, broadcast with the words).
+
+    The array path of :func:`uniform`; ``start`` may differ element by element, so several
+    runs batched into one engine draw, each with its own run key, in one call (the same bits
+    as one :func:`uniform` call per run).
+    """
+    shape = np.broadcast_shapes(np.shape(start), *(np.shape(w) for w in words))
     with np.errstate(over="ignore"):
-        h = np.full(shape, phase_key(key, phase, month), dtype=np.uint64)
+        h = np.array(np.broadcast_to(np.asarray(start, dtype=np.uint64), shape))
         for word in words:
             step = _words(word)  # a fresh uint64 array: changed in place below
             step *= _GOLDEN
             h += step
             _mix(h)
-    u = (h >> _S11).astype(np.float64) * _TO_UNIT
-    return float(u) if scalar else u
+    return (h >> _S11).astype(np.float64) * _TO_UNIT

@@ -83,11 +83,20 @@ class ArrayEngine:
         self.key = run_key(self.seed)
         self.streams = make_streams(self.seed)  # setting up only: network and citizens
         edges = as_edges(network) if network is not None else build_edges(p, self.streams["network"])
-        self.n = n = edges.n
         self.network = edges.describe()
         self.labels = edges.labels
+        init = initial_state(p, edges.n, self.streams["citizens"])
+        self._start(edges, init, [*init.cohort, *listings], ties_class)
+        indptr, indices = _starting_csr(self.ties)
+        self.recorder = Recorder(self.n, indptr, indices, self.labels,
+                                 track=track, collect=collect)
+        self._record()
+
+    def _start(self, edges: EdgeArrays, init, listings, ties_class) -> None:
+        """The state before the first month: network, citizens, scripted listings, scores."""
+        p = self.params
+        self.n = n = edges.n
         self.ties = ties_class(n, edges.u, edges.v)
-        init = initial_state(p, n, self.streams["citizens"])
         self.history = init.history
         self.fear = init.fear
         self.stigma = init.stigma
@@ -101,7 +110,7 @@ class ArrayEngine:
         self.initial_degree = self.ties.degree.copy()
         self._friend_sum: np.ndarray | None = None  # friends' score sums for self.score
         self.heard = _EMPTY  # sorted keys citizen * n + friend: citizen heard friend is listed
-        self.scripted = listings_by_tick([*init.cohort, *listings], n)
+        self.scripted = listings_by_tick(listings, n)
         self.tick = 0
         self._everyone = np.arange(n, dtype=np.int64)
         self.rewire_failures = 0  # dropped ties whose replacement found no candidate
@@ -111,10 +120,6 @@ class ArrayEngine:
         self.score = self._scores()
         self._friend_sum = None
         self.grade = rules.grade_of(self.score, p.grade_cutoffs())
-        indptr, indices = _starting_csr(self.ties)
-        self.recorder = Recorder(n, indptr, indices, self.labels,
-                                 track=track, collect=collect)
-        self._record()
 
     # --- running -----------------------------------------------------------------------
     def run(self, ticks: int | None = None, *, progress: Callable[[int, int], None] | None = None
@@ -403,22 +408,30 @@ class ArrayEngine:
         """New friends for the dropped ties (graph as at the start of the tick)."""
         if self.params.rewire == "friend_of_friend":
             new_i, new_k, ok = self._friend_of_friend_ties(droppers, dropped, Phase.REWIRE)
-            self.rewire_failures += int(np.count_nonzero(~ok))
+            self._failed(droppers[~ok])
             return new_i, new_k
         p = self.params
         k_att = p.rewire_attempts
         marked = self.listed | self.stigmatised
         pool = np.flatnonzero(~marked)  # random and homophily: among the unmarked citizens
         if pool.size == 0:
-            self.rewire_failures += droppers.size
+            self._failed(droppers)
             return _EMPTY, _EMPTY
         u = self._u(Phase.REWIRE, droppers[:, None], dropped[:, None],
                     np.arange(k_att)[None, :])
-        cand = pool[rules.pick_index(u, pool.size)]
-        new_i, new_k, ok = self._resolve(droppers, dropped, cand, np.ones(cand.shape, dtype=bool),
+        cand, exists = self._pool_candidates(pool, droppers, u)
+        new_i, new_k, ok = self._resolve(droppers, dropped, cand, exists,
                                          marked=marked, homophily=p.rewire == "homophily")
-        self.rewire_failures += int(np.count_nonzero(~ok))
+        self._failed(droppers[~ok])
         return new_i, new_k
+
+    def _pool_candidates(self, pool: np.ndarray, droppers: np.ndarray, u: np.ndarray):
+        """Candidates drawn from ``pool`` (sorted ids) by the draws ``u``; which exist."""
+        return pool[rules.pick_index(u, pool.size)], np.ones(u.shape, dtype=bool)
+
+    def _failed(self, citizens: np.ndarray) -> None:
+        """Count dropped ties of ``citizens`` whose replacement found no candidate."""
+        self.rewire_failures += int(citizens.size)
 
     def _friend_of_friend_ties(self, citizens, lapsed, phase: Phase, *, avoid_marked=True):
         """New ties to friends of friends replacing (citizen, lapsed); ok marks who got one.

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from spiral.model.connectivity import Connectivity
-from spiral.model.ties import TieMethods, canonical_keys, concat_ranges, unique_sorted
+from spiral.model.ties import TieMethods, canonical_keys, concat_ranges
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 KEEP_COMPONENTS_FOR = 8  # batches of changes without a components question before dropping
@@ -264,9 +264,9 @@ class FastTieTable(TieMethods):
         self._alive[pos_hi] = 0.0
         self._dead += 2 * int(in_base.sum())
         in_extra = ~in_base & self._in_extra(keys)
-        if in_extra.any():
+        if in_extra.any():  # both directions of each tie leave the sorted overflow
             gone = np.concatenate([keys[in_extra], hi[in_extra] * n + lo[in_extra]])
-            self._extra = self._extra[~np.isin(self._extra, gone)]
+            self._extra = np.delete(self._extra, np.searchsorted(self._extra, gone))
         removed = keys[in_base | in_extra]
         np.subtract.at(self.degree, removed // n, 1)
         np.subtract.at(self.degree, removed % n, 1)
@@ -285,9 +285,10 @@ class FastTieTable(TieMethods):
             self._alive[self._locate(hi[revive], lo[revive])] = 1.0
             self._dead -= 2 * int(revive.sum())
         new = ~revive
-        if new.any():
+        if new.any():  # new ties (not in the overflow yet): merged into it, kept sorted
             fresh = np.concatenate([keys[new], hi[new] * n + lo[new]])
-            self._extra = unique_sorted(np.concatenate([self._extra, fresh]))
+            fresh.sort()
+            self._extra = np.insert(self._extra, np.searchsorted(self._extra, fresh), fresh)
         np.add.at(self.degree, lo, 1)
         np.add.at(self.degree, hi, 1)
         return keys

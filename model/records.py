@@ -193,6 +193,60 @@ def widened(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(wider) if wider else frame
 
 
+class EventLog:
+    """Events of a run, kept as one chunk of arrays per call (tick, kind, citizens, others,
+    detail); the table is built once, sorted by (tick, event, citizen, other).
+    """
+
+    def __init__(self, ids: type) -> None:
+        self.ids = ids  # dtype of citizen ids in the table
+        self.chunks: list[tuple] = []
+
+    def add(self, tick, kind, citizens, others, details) -> None:
+        """Append the events of one call (``others`` and ``details`` broadcast to citizens)."""
+        citizens = np.asarray(citizens).ravel().astype(self.ids)
+        if citizens.size:
+            others = np.broadcast_to(np.asarray(others), citizens.shape).astype(self.ids)
+            self.chunks.append((tick, kind, citizens, others, details))
+
+    @property
+    def events(self) -> list[tuple]:
+        """Every event so far as (tick, event, citizen, other, detail), in recording order."""
+        out = []
+        for tick, kind, citizens, others, details in self.chunks:
+            texts = np.broadcast_to(np.asarray(details, dtype=object), citizens.shape)
+            out.extend(zip([tick] * citizens.size, [kind] * citizens.size, citizens.tolist(),
+                           others.tolist(), texts.tolist(), strict=True))
+        return out
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The events as arrays sorted by (tick, event, citizen, other); ``event`` as codes."""
+        sizes = [c.size for _, _, c, _, _ in self.chunks]
+        tick = np.repeat([t for t, _, _, _, _ in self.chunks], sizes).astype(np.int32)
+        code = np.repeat([_EVENT_KINDS.index(k) for _, k, _, _, _ in self.chunks], sizes)
+        citizen = np.concatenate([c for _, _, c, _, _ in self.chunks])
+        other = np.concatenate([o for _, _, _, o, _ in self.chunks])
+        detail = np.concatenate([np.broadcast_to(np.asarray(d, dtype=object), c.shape)
+                                 for _, _, c, _, d in self.chunks])
+        order = np.lexsort((other, citizen, code, tick))  # stable, like the sort it replaces
+        return {"tick": tick[order], "event": code[order], "citizen": citizen[order],
+                "other": other[order], "detail": detail[order]}
+
+    def table(self) -> pd.DataFrame:
+        """The events as a table sorted by (tick, event, citizen, other)."""
+        if not self.chunks:
+            return _empty({"tick": np.int32, "event": object, "citizen": self.ids,
+                           "other": self.ids, "detail": object})
+        return event_table(**self.arrays())
+
+
+def event_table(*, tick, event, citizen, other, detail) -> pd.DataFrame:
+    """The events table from sorted arrays (``event`` as codes into the kinds)."""
+    kinds = np.asarray(_EVENT_KINDS, dtype=object)
+    return pd.DataFrame({"tick": tick, "event": kinds[event], "citizen": citizen,
+                         "other": other, "detail": detail}, copy=False)
+
+
 class Recorder:
     """Collects the tidy tables of a run; both drivers feed it the same way.
 
@@ -217,7 +271,7 @@ class Recorder:
         self._indices0 = np.asarray(initial_indices)
         self.labels = labels
         self.rows: list[dict] = []
-        self._events: list[tuple] = []  # (tick, kind, citizens, others, details) per call
+        self.log = EventLog(self._ids)
         self.episode_citizen = np.zeros(0, dtype=np.int64)
         self.episode_tick = np.zeros(0, dtype=np.int64)
         self.episode_wrongful = np.zeros(0, dtype=bool)
@@ -232,20 +286,12 @@ class Recorder:
 
     # --- events ------------------------------------------------------------------------
     def _event(self, tick, kind, citizens, others, details) -> None:
-        citizens = np.asarray(citizens).ravel().astype(self._ids)
-        if citizens.size:
-            others = np.broadcast_to(np.asarray(others), citizens.shape).astype(self._ids)
-            self._events.append((tick, kind, citizens, others, details))
+        self.log.add(tick, kind, citizens, others, details)
 
     @property
     def events(self) -> list[tuple]:
         """Every event so far as (tick, event, citizen, other, detail), in recording order."""
-        out = []
-        for tick, kind, citizens, others, details in self._events:
-            texts = np.broadcast_to(np.asarray(details, dtype=object), citizens.shape)
-            out.extend(zip([tick] * citizens.size, [kind] * citizens.size, citizens.tolist(),
-                           others.tolist(), texts.tolist(), strict=True))
-        return out
+        return self.log.events
 
     def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends,
                 scripted=False) -> None:
@@ -359,21 +405,7 @@ class Recorder:
                             copy=False)
 
     def _events_table(self) -> pd.DataFrame:
-        if not self._events:
-            return _empty({"tick": np.int32, "event": object, "citizen": self._ids,
-                           "other": self._ids, "detail": object})
-        sizes = [c.size for _, _, c, _, _ in self._events]
-        tick = np.repeat([t for t, _, _, _, _ in self._events], sizes).astype(np.int32)
-        code = np.repeat([_EVENT_KINDS.index(k) for _, k, _, _, _ in self._events], sizes)
-        citizen = np.concatenate([c for _, _, c, _, _ in self._events])
-        other = np.concatenate([o for _, _, _, o, _ in self._events])
-        detail = np.concatenate([np.broadcast_to(np.asarray(d, dtype=object), c.shape)
-                                 for _, _, c, _, d in self._events])
-        order = np.lexsort((other, citizen, code, tick))  # stable, like the sort it replaces
-        kinds = np.asarray(_EVENT_KINDS, dtype=object)
-        return pd.DataFrame({"tick": tick[order], "event": kinds[code[order]],
-                             "citizen": citizen[order], "other": other[order],
-                             "detail": detail[order]}, copy=False)
+        return self.log.table()
 
     def _tracked_table(self) -> pd.DataFrame:
         if not self._tracked:

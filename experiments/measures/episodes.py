@@ -94,8 +94,9 @@ class Episodes:
 
     def mean_loss(self, horizon: int) -> float:
         """Mean of :meth:`losses` (NaN if no episode reaches ``horizon``)."""
-        losses = self.losses(horizon)
-        return float(losses.mean()) if len(losses) else math.nan
+        episodes, rows = self.at_month(horizon)
+        loss = self.base_score[episodes] - self.score[rows].astype(np.float64)
+        return float(loss.sum() / loss.size) if loss.size else math.nan
 
     def amplification(self, without: Episodes, horizon: int) -> float:
         """See :func:`amplification`; ``without`` are the paired run's episodes."""

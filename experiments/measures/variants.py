@@ -48,27 +48,47 @@ def twin_losses(listed: pd.DataFrame, twin_tracked: pd.DataFrame, horizon: int,
         the twin's contacts the listed lack) and ``episodes`` (how many were observed that
         long), NaN where none.
     """
-    rows = listed[listed["months_since_listing"] == horizon]
-    if which != "all" and "scripted" in rows:
-        rows = rows[rows["scripted"] == (which == "scripted")]
-    out = {"score": math.nan, "contacts": math.nan, "episodes": float(len(rows))}
-    if rows.empty or twin_tracked is None or twin_tracked.empty:
+    mask = listed["months_since_listing"].to_numpy() == horizon
+    if which != "all" and "scripted" in listed:
+        mask &= listed["scripted"].to_numpy(bool) == (which == "scripted")
+    rows = np.flatnonzero(mask)
+    out = {"score": math.nan, "contacts": math.nan, "episodes": float(rows.size)}
+    if rows.size == 0 or twin_tracked is None or twin_tracked.empty:
         return out
-    twin = twin_tracked.set_index(["citizen", "tick"])
-    key = pd.MultiIndex.from_arrays([rows["citizen"].to_numpy(), rows["tick"].to_numpy()])
-    found = key.isin(twin.index)
+    where = _row_finder(twin_tracked)(listed["citizen"].to_numpy(np.int64)[rows],
+                                      listed["tick"].to_numpy(np.int64)[rows])
+    found = where >= 0
     if not found.any():
         return out
-    twin_rows = twin.loc[key[found]]
-    score = twin_rows["score"].to_numpy(np.float64) - rows["score"].to_numpy(np.float64)[found]
-    twin_contacts = twin_rows["contacts"].to_numpy(np.float64)
-    mine = rows["contacts"].to_numpy(np.float64)[found]
+    twin = where[found]
+    score = (twin_tracked["score"].to_numpy(np.float64)[twin]
+             - listed["score"].to_numpy(np.float64)[rows[found]])
+    twin_contacts = twin_tracked["contacts"].to_numpy(np.float64)[twin]
+    mine = listed["contacts"].to_numpy(np.float64)[rows[found]]
     had = twin_contacts > 0
     out["score"] = float(score.mean())
     out["contacts"] = float(((twin_contacts[had] - mine[had]) / twin_contacts[had]).mean()) \
         if had.any() else math.nan
     out["episodes"] = float(found.sum())
     return out
+
+
+def _row_finder(tracked: pd.DataFrame):
+    """``find(citizens, ticks)``: the row of each (citizen, tick) in ``tracked``, -1 if none."""
+    citizen = tracked["citizen"].to_numpy(np.int64)
+    tick = tracked["tick"].to_numpy(np.int64)
+
+    def find(citizens: np.ndarray, ticks: np.ndarray) -> np.ndarray:
+        width = int(max(tick.max(initial=0), ticks.max(initial=0))) + 2
+        keys = citizen * width + tick
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        wanted = citizens * width + ticks
+        pos = np.minimum(np.searchsorted(ordered, wanted), max(ordered.size - 1, 0))
+        hit = ordered[pos] == wanted if ordered.size else np.zeros(wanted.shape, bool)
+        return np.where(hit, order[pos], -1)
+
+    return find
 
 
 def coalition_values(values: dict[str, float]) -> dict[str, float]:

@@ -137,6 +137,20 @@ def simulate(params, *, seed: int, network, listings=(), driver: str = "engine",
     return engine.data()
 
 
+def simulate_batch(params, *, seeds, networks, listings=(), tracks=None,
+                   collect: bool = True) -> list[RunData]:
+    """Run one variant for several seeds as one batched engine; each seed's tables.
+
+    The same tables as :func:`simulate` for each seed (:class:`~spiral.model.batch.BatchEngine`).
+    """
+    from spiral.model.batch import BatchEngine
+
+    engine = BatchEngine(params, seeds=seeds, networks=networks, listings=listings,
+                         tracks=tracks, collect=collect)
+    engine.run()
+    return engine.data()
+
+
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
                  driver: str = "engine", variant_progress=None, track=(), collect: bool = True,
                  network=None, replicate: int = 0) -> RunResult:
@@ -163,40 +177,87 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
     if driver not in DRIVERS:
         raise InputError(f"driver = {driver!r} is not valid: expected one of "
                          f"{', '.join(DRIVERS)}")
+
+    def one(params, networks, listings, follows, label):
+        progress = ((lambda d, n: variant_progress(label, d, n)) if variant_progress else None)
+        return [simulate(params, seed=seed, network=networks[0], listings=listings,
+                         driver=driver, track=follows[0], collect=collect, progress=progress)]
+
+    return _run_variants(scenario, [seed], one, paired=paired, track=track, network=network,
+                         replicates=[replicate], driver=driver)[0]
+
+
+def run_scenarios(scenario: Scenario, seeds, *, paired: bool = True, collect: bool = True,
+                  track=(), network=None, replicates=None) -> list[RunResult]:
+    """Run a scenario for several seeds at once, as one batched array engine per variant.
+
+    Each result equals ``run_scenario(scenario, seed=s, ...)`` table for table (the batched
+    engine keeps every run's own random numbers, network and rules:
+    :mod:`spiral.model.batch`); small towns run several times faster this way. Timings are
+    each run's share of the batch.
+
+    Args:
+        scenario: The scenario.
+        seeds: One seed per run.
+        paired: Run every variant (False: the main variant only).
+        collect: Collect the model-level measures every month.
+        track: Citizens followed month by month in every run.
+        network: One prebuilt network shared by all runs (default: each run builds its own).
+        replicates: The replicate number of each run (default 0, 1, ...).
+    """
+    seeds = [int(s) for s in seeds]
+
+    def batch(params, networks, listings, follows, label):
+        return simulate_batch(params, seeds=seeds, networks=networks, listings=listings,
+                              tracks=follows, collect=collect)
+
+    return _run_variants(scenario, seeds, batch, paired=paired, track=track, network=network,
+                         replicates=list(replicates) if replicates is not None
+                         else list(range(len(seeds))), driver="engine")
+
+
+def _run_variants(scenario: Scenario, seeds: list[int], simulate_all, *, paired: bool, track,
+                  network, replicates: list[int], driver: str) -> list[RunResult]:
+    """The variants of the runs of ``seeds`` (``simulate_all`` runs one variant for all)."""
+    k = len(seeds)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if network is None:
-        network = build_edges(scenario.params, make_streams(seed)["network"])
-    timings["build_network_s"] = time.perf_counter() - t0
+    networks = [network if network is not None
+                else build_edges(scenario.params, make_streams(seed)["network"])
+                for seed in seeds]
+    timings["build_network_s"] = (time.perf_counter() - t0) / k
     chosen = scenario.variants if paired else (scenario.variant(scenario.main_variant),)
     ordered = [v for v in chosen if v.listings] + [v for v in chosen if not v.listings]
-    results: dict[str, RunData] = {}
-    shared = None
+    results: list[dict[str, RunData]] = [{} for _ in seeds]
+    shared: list = [None] * k
     for variant in ordered:
-        follow = tuple(track)
-        if not variant.listings and results:
-            first = next(iter(results.values()))
-            follow = tuple(sorted({*map(int, track), *map(int, first.episodes["citizen"])}))
+        follows = []
+        for run in range(k):
+            follow = tuple(track)
+            if not variant.listings and results[run]:
+                first = next(iter(results[run].values()))
+                follow = tuple(sorted({*map(int, track), *map(int, first.episodes["citizen"])}))
+            follows.append(follow)
         t0 = time.perf_counter()
-        label = variant.name
-        data = simulate(variant.params(scenario.params), seed=seed, network=network,
-                        listings=scenario.listings if variant.listings else (),
-                        driver=driver, track=follow, collect=collect,
-                        progress=(lambda d, n, label=label: variant_progress(label, d, n))
-                        if variant_progress else None)
-        if shared is None:
-            shared = data.initial_ties
-        else:
-            data.initial_ties = shared  # the same network: keep one copy
-        results[variant.name] = data
-        timings[f"{variant.name}_s"] = time.perf_counter() - t0
-    variants = {v.name: results[v.name] for v in chosen}  # in the scenario's order
-    t0 = time.perf_counter()
-    summary = summarise_run(variants, main=scenario.main_variant,
-                            baseline=scenario.baseline_variant if paired else None)
-    timings["measures_s"] = time.perf_counter() - t0
-    return RunResult(scenario, seed, variants, summary, timings, driver, replicate=replicate,
-                     network=network.describe())
+        datas = simulate_all(variant.params(scenario.params), networks,
+                             scenario.listings if variant.listings else (), follows, variant.name)
+        for run, data in enumerate(datas):
+            if shared[run] is None:
+                shared[run] = data.initial_ties
+            else:
+                data.initial_ties = shared[run]  # the same network: keep one copy
+            results[run][variant.name] = data
+        timings[f"{variant.name}_s"] = (time.perf_counter() - t0) / k
+    out = []
+    for run, seed in enumerate(seeds):
+        variants = {v.name: results[run][v.name] for v in chosen}  # in the scenario's order
+        t0 = time.perf_counter()
+        summary = summarise_run(variants, main=scenario.main_variant,
+                                baseline=scenario.baseline_variant if paired else None)
+        out.append(RunResult(scenario, seed, variants, summary,
+                             {**timings, "measures_s": time.perf_counter() - t0}, driver,
+                             replicate=replicates[run], network=networks[run].describe()))
+    return out
 
 
 def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, *, seed: int | None = None,

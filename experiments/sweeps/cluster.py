@@ -12,8 +12,9 @@ import re
 import sys
 from typing import Any
 
-from spiral.experiments.sweeps.executors import WORKER_DIED, RunTask, execute_run, failed_record
+from spiral.experiments.sweeps.executors import WORKER_DIED
 from spiral.experiments.sweeps.spec import SweepError
+from spiral.experiments.sweeps.tasks import RunBatch, RunTask, execute, failed_record, tasks_of
 
 CONNECT_TIMEOUT_S = 5
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
@@ -49,9 +50,9 @@ def connect(scheduler: str, *, timeout_s: float = CONNECT_TIMEOUT_S):
                          ) from None
 
 
-def run_dask(tasks: list[RunTask], finished, *, client, prefix: str = "spiral-run",
+def run_dask(tasks: list[RunTask | RunBatch], finished, *, client, prefix: str = "spiral-run",
              notify=None) -> None:
-    """Run the tasks on a Dask cluster through ``client``.
+    """Run the tasks and batches on a Dask cluster through ``client``.
 
     A run whose worker was lost (Dask retries it on other workers first) is recorded as
     failed; a cluster whose workers cannot import the project stops the sweep with one line.
@@ -59,21 +60,22 @@ def run_dask(tasks: list[RunTask], finished, *, client, prefix: str = "spiral-ru
     from distributed import as_completed
 
     by_key = {f"{prefix}-{task.key}": task for task in tasks}
-    futures = [client.submit(execute_run, task, key=key, pure=False)
+    futures = [client.submit(execute, task, key=key, pure=False)
                for key, task in by_key.items()]
     try:
         for future in as_completed(futures):
             try:
-                record, tables = future.result()
+                outcomes = future.result()
             except ModuleNotFoundError as exc:
                 raise SweepError(f"a Dask worker cannot import {exc.name!r}: install the "
                                  "project in the workers' environment (pip install -e .)"
                                  ) from None
             except Exception as exc:  # e.g. KilledWorker: recorded
-                record, tables = failed_record(by_key[future.key], exc, kind=WORKER_DIED
-                                               if "KilledWorker" in type(exc).__name__
-                                               else None), None
-            finished(record, tables)
+                kind = WORKER_DIED if "KilledWorker" in type(exc).__name__ else None
+                outcomes = [(failed_record(run, exc, kind=kind), None)
+                            for run in tasks_of(by_key[future.key])]
+            for record, tables in outcomes:
+                finished(record, tables)
             future.release()
     finally:
         client.cancel([f for f in futures if not f.done()])
@@ -85,6 +87,44 @@ LIST_OPTIONS = ("job_extra_directives", "job_script_prologue", "worker_extra_arg
                 "job_directives_skip")
 CLUSTER_DEFAULTS = {"cores": 1, "processes": 1, "memory": "2GB", "walltime": "01:00:00",
                     "job_name": "spiral-sweep", "death_timeout": 60}
+
+
+def add_cluster_arguments(parser) -> None:
+    """The ``--cluster``, ``--jobs`` and ``--cluster-option`` options of a command.
+
+    ``spiral sweep`` and ``spiral calibrate`` take them alike; read them back with
+    :func:`cluster_arguments`.
+    """
+    parser.add_argument("--cluster", choices=CLUSTERS,
+                        help="submit the workers as batch jobs through dask-jobqueue "
+                        "(needs sbatch here and dask-jobqueue installed)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="with --cluster: batch jobs, one worker each (default 1)")
+    parser.add_argument("--cluster-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --cluster: an option of dask-jobqueue's SLURMCluster, e.g. "
+                        "queue=short, account=abc, memory=4GB, walltime=02:00:00, "
+                        "job_extra_directives=--qos=low (repeatable)")
+
+
+def cluster_arguments(args) -> tuple[str | None, int, dict]:
+    """``--cluster``, ``--jobs`` and the parsed ``--cluster-option`` words of a command.
+
+    Returns:
+        The cluster kind (None: no ``--cluster``), the number of jobs and the options of the
+        cluster class (:func:`parse_cluster_options`).
+
+    Raises:
+        SweepError: ``--jobs`` or ``--cluster-option`` without ``--cluster``, ``--cluster``
+            with ``--scheduler``, or a malformed ``--cluster-option``.
+    """
+    cluster = getattr(args, "cluster", None)
+    items = getattr(args, "cluster_option", None)
+    jobs = getattr(args, "jobs", 1)
+    if cluster is None and (items or jobs != 1):
+        raise SweepError("--jobs and --cluster-option need --cluster slurm")
+    if cluster is not None and getattr(args, "scheduler", None):
+        raise SweepError("give either --cluster or --scheduler, not both")
+    return cluster, jobs, parse_cluster_options(items)
 
 
 def parse_cluster_options(items) -> dict:
@@ -141,6 +181,26 @@ def check_cluster(kind: str, jobs: int) -> None:
     if shutil.which("sbatch") is None:
         raise SweepError("--cluster slurm: no sbatch command here: run the sweep on a SLURM "
                          "login node (or see docs/sweeps.md for job arrays)")
+
+
+def slurm_unavailable() -> str | None:
+    """Why a SLURM job cannot start here now (no ``sinfo``, no dask-jobqueue, no idle node),
+    or None if it can; used to skip the real-cluster tests on machines without SLURM.
+    """
+    import shutil
+    import subprocess
+
+    if shutil.which("sinfo") is None:
+        return "no sinfo: no SLURM here (run .ci/slurm-test.sh, which sets one up)"
+    try:
+        import dask_jobqueue  # noqa: F401
+    except ImportError:
+        return "dask-jobqueue is not installed (pip install -e '.[cluster]')"
+    done = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True,
+                          timeout=20, check=False)
+    if done.returncode != 0 or not {"idle", "mix"} & set(done.stdout.split()):
+        return f"SLURM has no idle node (sinfo: {done.stdout.strip() or done.stderr.strip()})"
+    return None
 
 
 def start_cluster(kind: str, jobs: int, options: dict | None = None, *, log_directory=None):

@@ -2,7 +2,7 @@
 
     spiral sweep FILE.toml [--out DIR] [--workers N | --scheduler ADDRESS |
                  --cluster slurm [--jobs N] [--cluster-option KEY=VALUE ...]] [--resume]
-                 [--allow-version-change] [--save TABLES] [--quiet]
+                 [--batch N] [--allow-version-change] [--save TABLES] [--quiet]
 
 Prints the plan, runs it (see :func:`spiral.experiments.sweeps.sweep.run_sweep`) and the means
 of the file's ``show`` measures per design point. Exit status:
@@ -25,6 +25,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from spiral.experiments.sweeps.cluster import add_cluster_arguments
 from spiral.experiments.sweeps.spec import TABLES, SweepError, check_points, load_sweep
 
 EXIT_FAILED_RUNS = 3
@@ -40,15 +41,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="local worker processes (default 1)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--cluster", choices=("slurm",),
-                        help="submit the workers as batch jobs through dask-jobqueue "
-                        "(needs sbatch here and dask-jobqueue installed)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="with --cluster: batch jobs, one worker each (default 1)")
-    parser.add_argument("--cluster-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="with --cluster: an option of dask-jobqueue's SLURMCluster, e.g. "
-                        "queue=short, account=abc, memory=4GB, walltime=02:00:00, "
-                        "job_extra_directives=--qos=low (repeatable)")
+    add_cluster_arguments(parser)
+    from spiral.experiments.sweeps.sweep import BATCH_CITIZENS, MAX_BATCH
+
+    parser.add_argument("--batch", type=int, default=None, metavar="N",
+                        help="replicates of a design point run as one batched engine, at most "
+                        f"N (1 to {MAX_BATCH}; 1: one run at a time; default: automatic, about "
+                        f"{BATCH_CITIZENS:,} citizens a batch); results do not depend on it")
     parser.add_argument("--resume", action="store_true",
                         help="continue the sweep in --out: keep finished runs, run the rest "
                         "(failed runs included)")
@@ -64,7 +63,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args) -> int:
     """Run ``spiral sweep``; the exit status is described in the module docstring."""
     from spiral.experiments.common.outputs import default_out_dir
-    from spiral.experiments.sweeps.cluster import parse_cluster_options
+    from spiral.experiments.sweeps.cluster import cluster_arguments
     from spiral.experiments.sweeps.sweep import SweepInterrupted, run_sweep
 
     spec = load_sweep(args.file)
@@ -76,14 +75,11 @@ def main(args) -> int:
         spec = replace(spec, save=tuple(dict.fromkeys([*spec.save, *extra])))
     if args.workers < 1:
         raise SweepError(f"--workers = {args.workers} must be a whole number >= 1")
-    cluster = getattr(args, "cluster", None)
-    if cluster is None and (getattr(args, "cluster_option", None) or getattr(args, "jobs", 1) != 1):
-        raise SweepError("--jobs and --cluster-option need --cluster slurm")
-    options = parse_cluster_options(getattr(args, "cluster_option", None))
+    cluster, jobs, options = cluster_arguments(args)
     n_points = len(check_points(spec))
     out = args.out or default_out_dir("sweep", spec.name)
     where = "Dask " + args.scheduler if args.scheduler else \
-        f"SLURM, {args.jobs} job(s)" if cluster else f"{args.workers} worker(s)"
+        f"SLURM, {jobs} job(s)" if cluster else f"{args.workers} worker(s)"
 
     def announce() -> None:  # once the folder is ready: a refusal is the only line
         print(f"spiral sweep: {spec.name}, {spec.design} design, {n_points} points x "
@@ -94,8 +90,8 @@ def main(args) -> int:
         result = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume, show_progress=not args.quiet,
                            allow_version_change=args.allow_version_change, on_ready=announce,
-                           cluster=cluster, jobs=getattr(args, "jobs", 1),
-                           cluster_options=options)
+                           cluster=cluster, jobs=jobs, cluster_options=options,
+                           batch=args.batch)
     except SweepInterrupted as stop:
         print(f"spiral sweep: interrupted: {stop.saved} of {stop.total} runs are saved in "
               f"{stop.out}; continue with: {resume_command(args, stop.out)}", file=sys.stderr)

@@ -1,18 +1,17 @@
 """Executors of a sweep's runs: in this process, a local process pool, or a Dask cluster.
 
-:func:`execute_run` runs one :class:`RunTask` (picklable) in a worker and returns its record
-and tables. A run that raises does not stop the sweep: its record says ``"status":
-"failed"`` with the error's type and message (as EMA Workbench treats a failing case), and
-``--resume`` runs it again. ``finished(record, tables)`` is called in the calling process as
-each run completes, so the process that owns the output folder writes every record.
+Each executor takes tasks and batches (:mod:`spiral.experiments.sweeps.tasks`), has a worker
+run them with :func:`~spiral.experiments.sweeps.tasks.execute`, and calls ``finished(record,
+tables)`` in the calling process as each run completes, so the process that owns the output
+folder writes every record.
 
-The local pool (:func:`run_pool`) gives each worker one run at a time over its own pipe, so
-it knows which run a worker was doing when it died (``kill -9``, out of memory): that run is
-retried once on a new worker, and recorded as failed if that one dies too. Workers die with
-the main process (``PR_SET_PDEATHSIG`` on Linux, else a thread polling the parent) and ignore
-Ctrl-C, which the main process handles. They are started with ``spawn``, which re-imports
-the caller's script: :func:`check_main_guard` asks for ``if __name__ == "__main__":`` in one
-line.
+The local pool (:func:`run_pool`) gives each worker one task or batch at a time over its own
+pipe, so it knows which runs a worker was doing when it died (``kill -9``, out of memory):
+they are retried once on a new worker, and recorded as failed if that one dies too.
+Workers die with the main process (``PR_SET_PDEATHSIG`` on Linux, else a thread polling the
+parent) and ignore Ctrl-C, which the main process handles. They are started with ``spawn``,
+which re-imports the caller's script: :func:`check_main_guard` asks for ``if __name__ ==
+"__main__":`` in one line.
 """
 
 from __future__ import annotations
@@ -25,88 +24,24 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
 
-from spiral.experiments.common.manifest import seed_text
 from spiral.experiments.sweeps.spec import SweepError
+from spiral.experiments.sweeps.tasks import (  # noqa: F401 - re-exported
+    RunBatch,
+    RunTask,
+    batches,
+    execute,
+    execute_run,
+    failed_record,
+    tasks_of,
+)
 
 MAIN_GUARD_HELP = ("run_sweep(..., workers > 1) is called at the top level of the script "
                    "{script}: worker processes re-import that script, so put the call under "
                    "'if __name__ == \"__main__\":' (see docs/sweeps.md)")
 WORKER_DIED = "WorkerDied"
 _PR_SET_PDEATHSIG = 1
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """Everything a worker needs for one run (picklable).
-
-    The run is named by the triplet (``sweep_seed``, ``point``, ``replicate``); its ``seed``
-    is ``run_seed(sweep_seed, point, replicate)``.
-    """
-
-    scenario: Any
-    changes: dict
-    point: int
-    replicate: int
-    seed: int
-    paired: bool = True
-    save: tuple[str, ...] = ()
-    sweep_seed: int = 0
-
-    @property
-    def key(self) -> str:
-        """File stem of the run's record: ``p<point>-r<replicate>``."""
-        return f"p{self.point:06d}-r{self.replicate:04d}"
-
-    def identity(self) -> dict:
-        """What names the run in its record: the triplet, its seed, the seed as text."""
-        return {"sweep_seed": self.sweep_seed, "point": self.point,
-                "replicate": self.replicate, "seed": self.seed, "seed_text": seed_text(self.seed)}
-
-
-def execute_run(task: RunTask) -> tuple[dict, dict | None]:
-    """Run one sweep run (in a worker); return its record and any tables asked for.
-
-    An exception of the run (an impossible design point, a missing network file, a bug) is
-    caught and returned as a failed record (:func:`failed_record`), never raised.
-    """
-    from spiral.experiments.runs.runner import run_scenario
-
-    start = time.perf_counter()
-    try:
-        scenario = task.scenario.with_changes(**task.changes)
-        monthly = bool(task.save) and "timeseries" in task.save
-        result = run_scenario(scenario, seed=task.seed, paired=task.paired, collect=monthly)
-        tables = None
-        if task.save:
-            all_tables = result.tables()
-            tables = {name: all_tables[name] for name in task.save}
-    except Exception as exc:  # recorded as a failed run
-        return failed_record(task, exc, elapsed=time.perf_counter() - start), None
-    record = {**task.identity(), "status": "ok", "params": dict(task.changes),
-              "measures": result.summary, "elapsed_s": round(time.perf_counter() - start, 4)}
-    return record, tables
-
-
-def failed_record(task: RunTask, error: BaseException | str, *, kind: str | None = None,
-                  elapsed: float | None = None) -> dict:
-    """A failed run's record: identity, ``status`` failed, the error's type, message, traceback.
-
-    ``error`` is the exception or a message; ``kind`` overrides the exception's class name.
-    """
-    if isinstance(error, BaseException):
-        kind = kind or type(error).__name__
-        message = str(error) or kind
-        trace = "".join(traceback.format_exception(error)[-12:])
-    else:
-        message, trace = str(error), None
-    return {**task.identity(), "status": "failed", "params": dict(task.changes), "measures": {},
-            "error": {"type": kind or "Error", "message": message, "traceback": trace},
-            "elapsed_s": round(elapsed, 4) if elapsed is not None else None}
 
 
 # --- the main guard ------------------------------------------------------------------------
@@ -184,8 +119,9 @@ def _is_main_test(test: ast.expr) -> bool:
 # --- executors -----------------------------------------------------------------------------
 def run_local(tasks: list[RunTask], finished, notify=None) -> None:
     """Run the tasks one after the other in this process."""
-    for task in tasks:
-        finished(*execute_run(task))
+    for item in tasks:
+        for outcome in execute(item):
+            finished(*outcome)
 
 
 def run_pool(tasks: list[RunTask], finished, workers: int, notify=None) -> None:
@@ -225,15 +161,17 @@ def run_pool(tasks: list[RunTask], finished, workers: int, notify=None) -> None:
                 if outcome is None:
                     continue  # still running
                 if outcome != "died":
-                    finished(*outcome)
+                    for record, tables in outcome:
+                        finished(record, tables)
                     continue
                 task, code = worker.task, worker.process.exitcode
                 worker.stop()
                 deaths[task.key] = deaths.get(task.key, 0) + 1
                 if deaths[task.key] >= 2:
-                    finished(failed_record(task, f"its worker process died twice (exit code "
-                                                 f"{code}): killed, or out of memory?",
-                                           kind=WORKER_DIED), None)
+                    for run in tasks_of(task):
+                        finished(failed_record(run, f"its worker process died twice (exit "
+                                                    f"code {code}): killed, or out of memory?",
+                                               kind=WORKER_DIED), None)
                 else:
                     queue.appendleft(task)
                     if notify:
@@ -299,13 +237,13 @@ def _worker_main(conn, parent: int) -> None:
             return
         if task is None:
             return
-        result = execute_run(task)
+        result = execute(task)
         try:
             conn.send(result)
         except (EOFError, OSError):
             return
         except Exception as exc:  # e.g. a table that cannot be pickled
-            conn.send((failed_record(task, exc), None))
+            conn.send([(failed_record(run, exc), None) for run in tasks_of(task)])
 
 
 def die_with_parent(parent: int, *, poll_s: float = 0.5) -> None:

@@ -43,7 +43,13 @@ from spiral.experiments.sweeps.cluster import (
     run_dask,
     start_cluster,
 )
-from spiral.experiments.sweeps.executors import RunTask, check_main_guard, run_local, run_pool
+from spiral.experiments.sweeps.executors import (
+    RunTask,
+    batches,
+    check_main_guard,
+    run_local,
+    run_pool,
+)
 from spiral.experiments.sweeps.records import (
     RecordLog,
     finished_runs,
@@ -61,6 +67,8 @@ from spiral.experiments.sweeps.spec import (
 from spiral.experiments.sweeps.store import fingerprint, finish_manifest, prepare_out
 from spiral.experiments.sweeps.summary import combine
 
+BATCH_CITIZENS = 2**17  # default batch: replicates of a point up to about this many citizens
+MAX_BATCH = 64  # most replicates in one batched engine
 # load_sweep, sweep_from_dict and SweepError are also importable from here
 __all__ = ["SweepError", "SweepInterrupted", "SweepResult", "SweepSpec", "load_sweep", "plan",
            "run_sweep", "sweep_from_dict"]
@@ -130,7 +138,7 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
               scheduler: str | None = None, client=None, resume: bool = False,
               show_progress: bool = True, allow_version_change: bool = False,
               on_ready=None, cluster: str | None = None, jobs: int = 1,
-              cluster_options: dict | None = None) -> SweepResult:
+              cluster_options: dict | None = None, batch: int | None = None) -> SweepResult:
     """Run a sweep, writing each run's record as it finishes, then the combined tables.
 
     Args:
@@ -154,6 +162,10 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
             random-number scheme or parameter table).
         on_ready: Called with no arguments once the folder is ready, before the first run
             (``spiral sweep`` prints its plan then, so a refusal is its only line).
+        batch: Replicates of a design point run together as one batched engine, at most
+            this many (1: one run at a time). Default: as many as make about
+            ``BATCH_CITIZENS`` citizens (at most ``MAX_BATCH``), but never so many that a
+            worker would be left without work. Results do not depend on it.
 
     Returns:
         The result; runs that raised are in ``failures`` (the sweep went on without them).
@@ -168,6 +180,9 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise SweepError(f"--workers = {workers} must be a whole number >= 1")
+    if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool)
+                              or not 1 <= batch <= MAX_BATCH):
+        raise SweepError(f"--batch = {batch} must be a whole number from 1 to {MAX_BATCH}")
     if cluster is not None and (client is not None or scheduler is not None):
         raise SweepError("give either --cluster or --scheduler, not both")
     local_pool = client is None and scheduler is None and cluster is None and workers > 1
@@ -185,32 +200,63 @@ def run_sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, *, wo
     try:
         _, lock, records = prepare_out(out, spec, tasks, points, resume=resume,
                                        allow_version_change=allow_version_change)
-        batch = None
+        slurm = None
         try:
             if cluster is not None:
                 (out / "logs").mkdir(exist_ok=True)
-                batch, own = start_cluster(cluster, jobs, cluster_options,
+                slurm, own = start_cluster(cluster, jobs, cluster_options,
                                            log_directory=(out / "logs").resolve())
             if on_ready is not None:
                 on_ready()
             return _execute(spec, out, tasks, records, workers=workers, client=client or own,
-                            show_progress=show_progress)
+                            show_progress=show_progress,
+                            parallel=jobs if cluster is not None else workers, batch=batch)
         finally:
             if own is not None:
                 own.close()
                 own = None
-            if batch is not None:
-                batch.close()
+            if slurm is not None:
+                slurm.close()
             lock.release()
     finally:
         if own is not None:
             own.close()
 
 
+def batch_size(spec: SweepSpec, pending: list[RunTask], *, parallel: int,
+               batch: int | None = None):
+    """``size_of(task)``: how many replicates of the task's design point to batch.
+
+    ``batch`` caps it; by default about ``BATCH_CITIZENS`` citizens per batch, at most
+    ``MAX_BATCH`` runs, and no more than the pending runs shared among ``parallel`` workers.
+    """
+    fair = max(1, math.ceil(len(pending) / max(parallel, 1)))
+    sizes: dict[int, int] = {}
+
+    def size_of(task: RunTask) -> int:
+        if task.point not in sizes:
+            if batch is not None:
+                sizes[task.point] = min(batch, fair)
+            else:
+                try:
+                    n = spec.scenario.with_changes(**task.changes).params.n_citizens
+                except Exception:  # an impossible point: its runs fail one by one
+                    n = BATCH_CITIZENS
+                sizes[task.point] = max(1, min(MAX_BATCH, BATCH_CITIZENS // max(n, 1), fair))
+        return sizes[task.point]
+
+    return size_of
+
+
 def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], records: dict, *,
-             workers: int, client, show_progress: bool) -> SweepResult:
+             workers: int, client, show_progress: bool, parallel: int = 1,
+             batch: int | None = None) -> SweepResult:
     records = dict(records)
     pending = [t for t in tasks if not is_done(records.get(t.key))]
+    if client is not None and parallel <= 1:
+        with contextlib.suppress(Exception):
+            parallel = max(1, len(client.scheduler_info()["workers"]))
+    items = batches(pending, batch_size(spec, pending, parallel=parallel, batch=batch))
     start = time.perf_counter()
     bar = _progress(len(tasks), len(tasks) - len(pending), spec.name, enabled=show_progress)
     log = RecordLog(out)
@@ -227,11 +273,11 @@ def _execute(spec: SweepSpec, out: Path, tasks: list[RunTask], records: dict, *,
         with _terminate_as_interrupt():
             if pending and client is not None:
                 prefix = "spiral-" + fingerprint(spec, tasks)[:16]
-                run_dask(pending, finished, client=client, prefix=prefix, notify=notify)
+                run_dask(items, finished, client=client, prefix=prefix, notify=notify)
             elif pending and workers == 1:
-                run_local(pending, finished)
+                run_local(items, finished)
             elif pending:
-                run_pool(pending, finished, workers, notify=notify)
+                run_pool(items, finished, workers, notify=notify)
         log.close()
         elapsed = time.perf_counter() - start
         runs, summary, failures = combine(out, spec.names, records=records.values())

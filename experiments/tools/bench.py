@@ -30,17 +30,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from spiral.experiments.tools.bench_sweeps import load_average as _load
+from spiral.experiments.tools.bench_sweeps import small_runs, small_vs_big, sweep_throughput
+
 SIZES = (1_000, 10_000, 100_000, 1_100_000)
 QUICK_SIZES = (1_000, 5_000)
 MESA_LIMIT = 10_000
 SCENARIO = "suining-scale"
-SWEEP_RUNS = 1_000
 TARGETS = {
     "full_run_wall_s": 30.0,
     "full_run_peak_rss_mb": 1536.0,
     "tick_over_spmv": 4.0,
     "mesa_over_engine_at_10k": 300.0,
     "sweep_1000_runs_s": 300.0,
+    "small_runs_vs_big_run": 1.0,
 }
 
 
@@ -58,6 +61,9 @@ def configure(parser) -> None:
     parser.add_argument("--sweep-runs", type=int, default=None, metavar="R",
                         help="sweep runs actually measured before extrapolating to 1,000 "
                         "(default 20; 0 skips the sweep figure)")
+    parser.add_argument("--no-small-runs", action="store_true",
+                        help="skip the small-runs figure (sweeps of 2,000 and 10,000 citizens "
+                        "against one run of the largest size)")
     parser.add_argument("--no-full-run", action="store_true",
                         help="skip the end-to-end 'spiral run suining-scale' figure")
     parser.add_argument("--seed", type=int, default=42, help="seed of every benchmark run")
@@ -94,7 +100,8 @@ def main(args) -> int:
         raise InputError(f"--json {args.json}: the file exists; choose another name or pass "
                          "--overwrite to replace it")
     report = {"machine": machine(), "scenario": SCENARIO, "seed": args.seed, "quick": quick,
-              "engine": [], "mesa": [], "sweep": None, "full_run": None}
+              "engine": [], "mesa": [], "sweep": None, "full_run": None,
+              "small_runs": []}
     for n in sizes:
         ticks = args.ticks or (3 if quick else 24)
         _note(f"array engine, {n:,} citizens, {ticks} ticks")
@@ -108,6 +115,8 @@ def main(args) -> int:
         n, ticks = (1_000, 12) if quick else (10_000, 120)
         _note(f"sweep: {sweep_runs} runs of {n:,} citizens x {ticks} ticks on 2 workers")
         report["sweep"] = sweep_throughput(runs=sweep_runs, n=n, ticks=ticks, seed=args.seed)
+    if not args.no_small_runs:
+        report["small_runs"] = small_runs(SCENARIO, quick=quick, seed=args.seed, note=_note)
     if not (quick or args.no_full_run):
         _note("full run: spiral run suining-scale --ticks 120 (both variants, results written)")
         report["full_run"] = _in_subprocess("full", n=1_100_000, ticks=120, seed=args.seed)
@@ -123,13 +132,6 @@ def main(args) -> int:
 
 def _note(text: str) -> None:
     print(f"spiral bench: {text} ...", file=sys.stderr, flush=True)
-
-
-def _load() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:  # pragma: no cover - not on this platform
-        return None
 
 
 def machine() -> dict:
@@ -271,29 +273,6 @@ def measure_full_run(n: int, ticks: int, seed: int) -> dict:
             "peak_rss_mb": _peak_rss_mb(), "load_average": _load()}
 
 
-def sweep_throughput(*, runs: int, n: int, ticks: int, seed: int, workers: int = 2) -> dict:
-    """Time ``runs`` sweep runs on ``workers`` processes and extrapolate to 1,000 runs."""
-    from spiral.experiments.sweeps.spec import sweep_from_dict
-    from spiral.experiments.sweeps.sweep import run_sweep
-
-    replicates = max(1, (runs + 1) // 2)
-    spec = sweep_from_dict({
-        "name": "bench", "scenario": "zhima-spiral", "design": "grid",
-        "replicates": replicates, "seed": seed,
-        "fixed": {"n_citizens": n, "ticks": ticks},
-        "parameters": {"fear_mean": {"values": [0.3, 0.6]}}})
-    with tempfile.TemporaryDirectory(prefix="spiral-bench-sweep-") as tmp:
-        start = time.perf_counter()
-        result = run_sweep(spec, Path(tmp) / "sweep", workers=workers, show_progress=False)
-        wall = time.perf_counter() - start
-    done = result.ran
-    return {"n": n, "ticks": ticks, "workers": workers, "runs_measured": done,
-            "wall_s": round(wall, 3), "s_per_run": _sig(wall / done),
-            "extrapolated_runs": SWEEP_RUNS,
-            "extrapolated_s": round(wall / done * SWEEP_RUNS, 1),
-            "extrapolated": done != SWEEP_RUNS, "paired": True, "load_average": _load()}
-
-
 # --- report ---------------------------------------------------------------------------
 def check_targets(report: dict) -> dict:
     """Each target of the issue with the measured figure and whether it is met."""
@@ -318,6 +297,11 @@ def check_targets(report: dict) -> dict:
                                            f"{s['n']:,} citizens x {s['ticks']} ticks, "
                                            f"{s['workers']} workers, from {s['runs_measured']} "
                                            "runs")
+    for row in small_vs_big(report):
+        out[f"small_runs_{row['n']}_vs_big"] = _target(
+            row["ratio"], TARGETS["small_runs_vs_big_run"],
+            f"sweep throughput per worker at {row['n']:,} citizens / one run at "
+            f"{row['big_n']:,} (unbatched: {row['unbatched_ratio']})", higher_is_better=True)
     if report["full_run"]:
         f = report["full_run"]
         out["full_run_wall_s"] = _target(f["wall_s"], TARGETS["full_run_wall_s"],
@@ -365,6 +349,19 @@ def format_report(report: dict) -> str:
                   f"({s['s_per_run']:.2f} s/run); {s['extrapolated_runs']:,} runs: "
                   f"{s['extrapolated_s']:.0f} s"
                   + (" (extrapolated)" if s["extrapolated"] else "")]
+    if report.get("small_runs"):
+        lines += ["", "Small runs: sweeps on 2 workers, every variant counted, per worker; "
+                  "against one run of the largest size above (no per-month measures)",
+                  f"{'citizens':>10} {'runs':>5} {'batch':>5} {'us/cit-month':>12} "
+                  f"{'unbatched':>9} {'x big run':>9} {'unbatched':>9}"]
+        ratios = {r["n"]: r for r in small_vs_big(report)}
+        for r in report["small_runs"]:
+            q = ratios.get(r["n"], {})
+            lines.append(f"{r['n']:>10,} {r['runs']:>5} {r['batch']!s:>5} "
+                         f"{r['us_per_citizen_month_per_worker']:>12.3f} "
+                         f"{r['unbatched_us_per_citizen_month_per_worker']:>9.3f} "
+                         f"{q.get('ratio', float('nan')):>9.2f} "
+                         f"{q.get('unbatched_ratio', float('nan')):>9.2f}")
     if report["full_run"]:
         f = report["full_run"]
         lines += ["", f"Full run (suining-scale, {f['n']:,} citizens x {f['ticks']} ticks, both "

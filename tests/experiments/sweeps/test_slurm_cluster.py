@@ -7,13 +7,11 @@ sweep's workers with this Python; the tables must equal a local run's byte for b
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 
 import pytest
 from spiral.experiments import cli
-from spiral.experiments.sweeps.cluster import parse_cluster_options
+from spiral.experiments.sweeps.cluster import parse_cluster_options, slurm_unavailable
 from spiral.experiments.sweeps.spec import SweepError
 from spiral.experiments.sweeps.sweep import run_sweep
 
@@ -35,17 +33,6 @@ network_weight = { values = [0.0, 0.5] }
 """
 
 
-def slurm_ready() -> str | None:
-    """Why SLURM cannot be used here, or None."""
-    if shutil.which("sinfo") is None:
-        return "no sinfo: no SLURM here (run .ci/slurm-test.sh, which sets one up)"
-    pytest.importorskip("dask_jobqueue")
-    done = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True,
-                          timeout=20, check=False)
-    states = done.stdout.split()
-    if done.returncode != 0 or not {"idle", "mix"} & set(states):
-        return f"SLURM has no idle node (sinfo: {done.stdout.strip() or done.stderr.strip()})"
-    return None
 
 
 def test_cluster_options_are_parsed():
@@ -68,7 +55,7 @@ def test_cluster_flags_need_cluster(tmp_path, capsys):
 
 
 def test_a_sweep_on_slurm_equals_a_local_run(tmp_path, capsys):
-    why = slurm_ready()
+    why = slurm_unavailable()
     if why:
         pytest.skip(why)
     path = tmp_path / "slurm.toml"
