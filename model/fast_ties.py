@@ -125,20 +125,24 @@ class FastTieTable(TieMethods):
 
     # --- locating entries ------------------------------------------------------------------
     def _locate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Base position of each (row, col), or -1 where the base has no such entry."""
+        """Base position of each (row, col), or -1 where the base has no such entry.
+
+        A lower-bound binary search in every queried row at once, with as many rounds as the
+        longest row needs (no shrinking subsets: fewer, larger numpy calls).
+        """
         lo = self._indptr[rows]
         end = self._indptr[rows + 1]
         hi = end.copy()
-        active = lo < hi
-        while active.any():
-            idx = np.flatnonzero(active)
-            mid = (lo[idx] + hi[idx]) // 2
-            right = self._indices[mid] < cols[idx]
-            lo[idx[right]] = mid[right] + 1
-            hi[idx[~right]] = mid[~right]
-            active = lo < hi
-        safe = np.minimum(lo, max(self._indices.size - 1, 0))
-        found = (lo < end) & (self._indices[safe] == cols) if self._indices.size else lo < 0
+        size = self._indices.size
+        if size == 0:
+            return np.full(lo.shape, -1, dtype=np.int64)
+        span = int((end - lo).max(initial=0))
+        for _ in range(span.bit_length()):
+            mid = (lo + hi) >> 1
+            right = (lo < hi) & (self._indices[np.minimum(mid, size - 1)] < cols)
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(right, hi, mid)
+        found = (lo < end) & (self._indices[np.minimum(lo, size - 1)] == cols)
         return np.where(found, lo, -1)
 
     def _in_extra(self, keys: np.ndarray) -> np.ndarray:

@@ -411,10 +411,14 @@ class Recorder:
         if not self._tracked:
             return _empty({"citizen": np.int64, "tick": np.int64, "score": np.float64,
                            "contacts": np.int64, "grade": object, "listed": bool})
-        parts = [pd.DataFrame({"citizen": ids, "tick": t, "score": s, "contacts": d,
-                               "grade": np.asarray(GRADES)[g], "listed": li})
-                 for t, ids, s, d, g, li in self._tracked]
-        return pd.concat(parts, ignore_index=True)
+        sizes = [ids.size for _, ids, _, _, _, _ in self._tracked]
+        return pd.DataFrame({  # one table from the monthly arrays (no frame per month)
+            "citizen": np.concatenate([ids for _, ids, _, _, _, _ in self._tracked]),
+            "tick": np.repeat(np.array([t for t, *_ in self._tracked], dtype=np.int64), sizes),
+            "score": np.concatenate([s for _, _, s, _, _, _ in self._tracked]),
+            "contacts": np.concatenate([d for _, _, _, d, _, _ in self._tracked]),
+            "grade": np.asarray(GRADES)[np.concatenate([g for *_, g, _ in self._tracked])],
+            "listed": np.concatenate([li for *_, li in self._tracked])}, copy=False)
 
     def _episodes_table(self) -> pd.DataFrame:
         if not self._traj:

@@ -85,3 +85,10 @@ def test_a_bad_batch_size_is_refused(tmp_path):
             run_sweep(tmp_path / "s.toml", tmp_path / f"out{bad}", batch=bad,
                       show_progress=False)
     assert not any(Path(tmp_path).glob("out*/records"))
+
+
+def test_the_docs_state_the_batch_defaults_the_code_uses():
+    from spiral.experiments.sweeps.sweep import BATCH_CITIZENS, MAX_BATCH
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "sweeps.md").read_text()
+    assert f"about {BATCH_CITIZENS:,} citizens (at most\n{MAX_BATCH} runs)" in text
