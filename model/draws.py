@@ -140,8 +140,12 @@ def uniform(key: int, phase: int, month: int, *words) -> np.ndarray | float:
 
 def phase_keys(keys: np.ndarray, phase: int, month: int) -> np.ndarray:
     """:func:`phase_key` of several runs at once (uint64 array, one per run key)."""
-    return np.array([phase_key(int(k), phase, month) for k in np.asarray(keys).ravel()],
-                    dtype=np.uint64).reshape(np.shape(keys))
+    with np.errstate(over="ignore"):
+        h = np.array(keys, dtype=np.uint64)  # a copy, mixed in place
+        h += np.uint64(((int(phase) + 1) * _GOLDEN_INT) & _MASK)
+        _mix(h)
+        h += np.uint64(((int(month) + 1) * _GOLDEN_INT) & _MASK)
+        return _mix(h)
 
 
 def uniform_from(start, *words) -> np.ndarray:

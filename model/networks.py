@@ -399,7 +399,9 @@ def block_layout(n: int, mean_degree: float, communities: int, mixing: float
     s = n / k
     p_in = min(1.0, (1.0 - mixing) * mean_degree / max(s - 1, 1))
     p_out = min(1.0, mixing * mean_degree / max(n - s, 1))
-    return sizes, p_in, p_out
+    # a probability so small that 1 - p rounds to 1 is no tie at all (below 1e-16 per pair,
+    # and networkx's sparse sampler divides by log(1 - p))
+    return sizes, (p_in if 1.0 - p_in < 1.0 else 0.0), (p_out if 1.0 - p_out < 1.0 else 0.0)
 
 
 # --- array builders ----------------------------------------------------------------------------

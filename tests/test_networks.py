@@ -225,3 +225,15 @@ def test_the_memory_estimate_grows_with_ties_and_citizens_and_knows_networkx_cos
     nx_side = Params(n_citizens=LARGE, network="watts_strogatz", mean_degree=10.0)
     arrays = Params(n_citizens=LARGE + 1, network="watts_strogatz", mean_degree=10.0)
     assert estimate_memory(nx_side) > estimate_memory(arrays)
+
+
+def test_block_network_with_a_vanishing_mixing_share_builds_without_ties_across():
+    """A tie probability so small that 1 - p rounds to 1 is no tie (networkx's sparse
+    sampler would divide by log(1 - p) = 0); found by the batched-engine property test."""
+    from spiral.model import ArrayEngine, Params
+
+    params = Params(n_citizens=30, network="block", mean_degree=2.0, n_communities=2,
+                    community_mixing=1.1754943508222875e-38, ticks=1)
+    engine = ArrayEngine(params, seed=3)
+    u, v = engine.ties.pairs()
+    assert u.size > 0 and np.all((u < 15) == (v < 15))  # every tie inside a community

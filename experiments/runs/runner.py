@@ -153,8 +153,14 @@ def simulate_batch(params, *, seeds, networks, listings=(), tracks=None,
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = True,
                  driver: str = "engine", variant_progress=None, track=(), collect: bool = True,
-                 network=None, replicate: int = 0) -> RunResult:
+                 network=None, replicate: int = 0, seeds=None) -> RunResult | list[RunResult]:
     """Run a scenario's variants on one network with one seed; compute the measures.
+
+    With ``seeds`` (a list), the runs of those seeds are made at once, as one batched array
+    engine per variant, and a list of results is returned, one per seed, each equal to the
+    run of that seed alone table for table (:mod:`spiral.model.batch`); small towns run
+    several times faster this way. Their timings are each run's share of the batch and their
+    replicate numbers count on from ``replicate``.
 
     Variants with listings run first (they share the same listings: the court's draws are
     keyed and do not depend on scores or ties); the ``unlisted`` twin then follows the
@@ -172,11 +178,17 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
         collect: Collect the model-level measures every month (False: first and last only).
         network: A prebuilt network (EdgeArrays), e.g. one shared by replicates.
         replicate: The replicate number recorded with the result.
+        seeds: Several seeds, run together (array engine only; ``seed`` is then ignored).
     """
-    seed = scenario.seed if seed is None else int(seed)
     if driver not in DRIVERS:
         raise InputError(f"driver = {driver!r} is not valid: expected one of "
                          f"{', '.join(DRIVERS)}")
+    if seeds is not None:
+        if driver != "engine":
+            raise InputError("seeds (a batch of runs) needs driver = 'engine'")
+        return _run_batch(scenario, [int(s) for s in seeds], paired=paired, collect=collect,
+                          track=track, network=network, first_replicate=replicate)
+    seed = scenario.seed if seed is None else int(seed)
 
     def one(params, networks, listings, follows, label):
         progress = ((lambda d, n: variant_progress(label, d, n)) if variant_progress else None)
@@ -187,33 +199,17 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, paired: bool = 
                          replicates=[replicate], driver=driver)[0]
 
 
-def run_scenarios(scenario: Scenario, seeds, *, paired: bool = True, collect: bool = True,
-                  track=(), network=None, replicates=None) -> list[RunResult]:
-    """Run a scenario for several seeds at once, as one batched array engine per variant.
-
-    Each result equals ``run_scenario(scenario, seed=s, ...)`` table for table (the batched
-    engine keeps every run's own random numbers, network and rules:
-    :mod:`spiral.model.batch`); small towns run several times faster this way. Timings are
-    each run's share of the batch.
-
-    Args:
-        scenario: The scenario.
-        seeds: One seed per run.
-        paired: Run every variant (False: the main variant only).
-        collect: Collect the model-level measures every month.
-        track: Citizens followed month by month in every run.
-        network: One prebuilt network shared by all runs (default: each run builds its own).
-        replicates: The replicate number of each run (default 0, 1, ...).
-    """
-    seeds = [int(s) for s in seeds]
+def _run_batch(scenario: Scenario, seeds: list[int], *, paired: bool, collect: bool, track,
+               network, first_replicate: int) -> list[RunResult]:
+    """:func:`run_scenario` for several seeds: one batched engine per variant."""
 
     def batch(params, networks, listings, follows, label):
         return simulate_batch(params, seeds=seeds, networks=networks, listings=listings,
                               tracks=follows, collect=collect)
 
     return _run_variants(scenario, seeds, batch, paired=paired, track=track, network=network,
-                         replicates=list(replicates) if replicates is not None
-                         else list(range(len(seeds))), driver="engine")
+                         replicates=[first_replicate + k for k in range(len(seeds))],
+                         driver="engine")
 
 
 def _run_variants(scenario: Scenario, seeds: list[int], simulate_all, *, paired: bool, track,

@@ -119,15 +119,15 @@ def execute_batch(batch: RunBatch) -> list[tuple[dict, dict | None]]:
     If the batch raises, its runs are run one by one, so each failure is recorded with its
     own run (the others keep their results).
     """
-    from spiral.experiments.runs.runner import run_scenarios
+    from spiral.experiments.runs.runner import run_scenario
 
     first = batch.tasks[0]
     start = time.perf_counter()
     try:
         scenario = first.scenario.with_changes(**first.changes)
-        results = run_scenarios(scenario, [t.seed for t in batch.tasks], paired=first.paired,
-                                collect=_monthly(first),
-                                replicates=[t.replicate for t in batch.tasks])
+        results = run_scenario(scenario, seeds=[t.seed for t in batch.tasks],
+                               paired=first.paired, collect=_monthly(first),
+                               replicate=first.replicate)
         tables = [_tables(task, result) for task, result in zip(batch.tasks, results,
                                                                   strict=True)]
     except Exception:  # find which runs fail, one by one

@@ -8,7 +8,7 @@ the refusals.
 import networkx as nx
 import numpy as np
 import pytest
-from spiral.experiments.runs.runner import run_scenario, run_scenarios
+from spiral.experiments.runs.runner import run_scenario
 from spiral.experiments.runs.scenario import load_scenario
 from spiral.model import ArrayEngine, ParameterError, Params
 from spiral.model.batch import BatchEngine
@@ -61,10 +61,10 @@ def test_networks_of_different_sizes_and_tracked_citizens():
     assert [net["citizens"] for net in batch.networks] == [34, 12, 40]
 
 
-def test_run_scenarios_equals_run_scenario_for_each_seed():
+def test_run_scenario_with_seeds_equals_each_seed_alone():
     scenario = load_scenario("zhima-spiral").with_changes(n_citizens=150, ticks=18)
     seeds = [11, 12, 13]
-    together = run_scenarios(scenario, seeds, collect=False)
+    together = run_scenario(scenario, seeds=seeds, collect=False)
     for seed, result in zip(seeds, together, strict=True):
         alone = run_scenario(scenario, seed=seed, collect=False)
         assert result.summary == alone.summary

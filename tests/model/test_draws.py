@@ -86,3 +86,19 @@ def test_bad_key_words_are_refused():
         uniform(KEY, Phase.COURT, 1, np.array([0.5]))
     with pytest.raises(TypeError):
         uniform(KEY, Phase.COURT, 1)
+
+
+def test_several_runs_in_one_call_draw_what_each_run_draws_alone():
+    """The batched engine's path: per-element phase keys give each run its own numbers."""
+    from spiral.model.draws import phase_keys, uniform_from
+
+    keys = np.array([run_key(s) for s in range(40)] + [2**64 - 1, 0], dtype=np.uint64)
+    for phase, month in ((Phase.BEHAVIOUR, 0), (Phase.UNFRIEND, 7), (Phase.CLOSURE, 10**6)):
+        starts = phase_keys(keys, phase, month)
+        assert starts.tolist() == [phase_key(int(k), phase, month) for k in keys]
+        run = np.repeat(np.arange(keys.size), 5)
+        citizen = np.tile(np.arange(5), keys.size)
+        together = uniform_from(starts[run], citizen, citizen + 1)
+        alone = np.concatenate([uniform(int(k), phase, month, np.arange(5), np.arange(1, 6))
+                                for k in keys])
+        assert np.array_equal(together, alone)

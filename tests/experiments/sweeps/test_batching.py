@@ -69,7 +69,7 @@ def test_a_failing_batch_runs_its_runs_one_by_one(unbatched, tmp_path, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("batched engine broke")
 
-    monkeypatch.setattr(runner, "run_scenarios", broken)
+    monkeypatch.setattr(runner, "_run_batch", broken)
     (tmp_path / "s.toml").write_text(NINE, encoding="utf-8")
     result = run_sweep(tmp_path / "s.toml", tmp_path / "out", batch=7, show_progress=False)
     assert result.failed == 0
