@@ -14,7 +14,9 @@ friendship network and repairs it after each batch of changes:
 
 The answers are exact (the tests compare them with a full recount after thousands of
 random cuts and additions); a batch costs O(citizens) vectorised plus O(size of the
-detached pieces), instead of O(ties) for a recount.
+detached pieces), instead of O(ties) for a recount. When a cut detaches more than an eighth
+of the citizens (a tie near the root of a tree that repairs have made deep), the forest is
+grown afresh instead, in O(ties).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from spiral.model.ties import concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+# detached pieces above n / REBUILD_SHARE nodes: a fresh breadth-first forest (O(ties)) is
+# cheaper than repairing them (a cut near a root of a deep tree detached 1.1 M citizens)
+REBUILD_SHARE = 8
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
@@ -137,16 +142,24 @@ class Connectivity:
             if self._kids_extra.size > self.n // 8 + 64:
                 self._index_children()
 
-    def _subtrees(self, tops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every node below each of ``tops`` (roots of detached subtrees), with its top."""
+    def _subtrees(self, tops: np.ndarray, limit: int | None = None
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every node below each of ``tops`` (roots of detached subtrees), with its top.
+
+        None as soon as more than ``limit`` nodes are found (if a limit is given).
+        """
         nodes, labels = [tops], [tops]
         frontier, frontier_top = tops, tops
+        found = tops.size
         while frontier.size:
+            if limit is not None and found > limit:
+                return None
             kids, owners = self._children(frontier)
             order = np.searchsorted(frontier, owners)
             frontier, frontier_top = kids, frontier_top[order]
             nodes.append(frontier)
             labels.append(frontier_top)
+            found += frontier.size
             sort = np.argsort(frontier, kind="stable")
             frontier, frontier_top = frontier[sort], frontier_top[sort]
         return np.concatenate(nodes), np.concatenate(labels)
@@ -182,7 +195,11 @@ class Connectivity:
         if cut_children.size:
             parent[cut_children] = cut_children
             self.n_roots += int(cut_children.size)
-            inside, top = self._subtrees(unique_sorted(cut_children))
+            pieces = self._subtrees(unique_sorted(cut_children), limit=self.n // REBUILD_SHARE)
+            if pieces is None:  # a cut near a root: grow the forest afresh
+                self.__init__(self.n, *ties.compact_arrays())
+                return
+            inside, top = pieces
             order = np.argsort(inside)
             inside, top = inside[order], top[order]
             x, y = ties.incident(inside)

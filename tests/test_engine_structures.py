@@ -222,3 +222,32 @@ def test_components_are_recounted_when_not_asked_for_a_while():
             assert fast._connectivity is not None, "repaired while recently asked"
     assert fast._connectivity is None, "not asked for many batches: bookkeeping dropped"
     assert fast.component_stats() == ref.component_stats()
+
+
+def test_a_cut_near_the_root_of_a_deep_tree_regrows_the_forest_and_stays_exact(monkeypatch):
+    """A detached piece of more than n / REBUILD_SHARE citizens: the forest is grown afresh
+    (O(ties)) instead of repaired piece by piece; the answers are the recount's."""
+    from spiral.model import connectivity
+
+    n = 200
+    u, v = np.arange(n - 1), np.arange(1, n)  # a path: one deep tree
+    fast = FastTieTable(n, u, v)
+    assert fast.component_stats() == (1, n)
+    grown = []
+    real_init = connectivity.Connectivity.__init__
+
+    def counting_init(self, *args):
+        grown.append(args[0])
+        real_init(self, *args)
+
+    monkeypatch.setattr(connectivity.Connectivity, "__init__", counting_init)
+    root = int(fast.connectivity.root[0])
+    cut = (np.array([root]), np.array([root + 1 if root + 1 < n else root - 1]))
+    fast.apply(remove=cut)
+    assert grown == [n]  # regrown, not repaired
+    ref = TieTable(n, *fast.pairs())
+    count, labels = connected_components(ref.csr, directed=False)
+    assert fast.component_stats() == (count, int(np.bincount(labels).max()))
+    assert count == 2 and int(np.bincount(labels).max()) > n // 8
+    fast.apply(remove=(np.array([197]), np.array([198])))  # a small piece: repaired
+    assert grown == [n] and fast.component_stats() == TieTable(n, *fast.pairs()).component_stats()
