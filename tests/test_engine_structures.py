@@ -226,7 +226,8 @@ def test_components_are_recounted_when_not_asked_for_a_while():
 
 def test_a_cut_near_the_root_of_a_deep_tree_regrows_the_forest_and_stays_exact(monkeypatch):
     """A detached piece of more than n / REBUILD_SHARE citizens: the forest is grown afresh
-    (O(ties)) instead of repaired piece by piece; the answers are the recount's."""
+    (O(ties)) instead of repaired piece by piece; the answers are the recount's.
+    """
     from spiral.model import connectivity
 
     n = 200

@@ -229,7 +229,8 @@ def test_the_memory_estimate_grows_with_ties_and_citizens_and_knows_networkx_cos
 
 def test_block_network_with_a_vanishing_mixing_share_builds_without_ties_across():
     """A tie probability so small that 1 - p rounds to 1 is no tie (networkx's sparse
-    sampler would divide by log(1 - p) = 0); found by the batched-engine property test."""
+    sampler would divide by log(1 - p) = 0); found by the batched-engine property test.
+    """
     from spiral.model import ArrayEngine, Params
 
     params = Params(n_citizens=30, network="block", mean_degree=2.0, n_communities=2,
