@@ -99,8 +99,14 @@ class Sweep:
         return "grid design" in self.err
 
     def workers(self) -> list[psutil.Process]:
-        return [p for p in psutil.Process(self.proc.pid).children(recursive=True)
-                if "spawn_main" in " ".join(p.cmdline())]
+        found = []
+        for p in psutil.Process(self.proc.pid).children(recursive=True):
+            try:  # a helper process may exit (or linger as a zombie) while we look
+                if "spawn_main" in " ".join(p.cmdline()):
+                    found.append(p)
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                pass
+        return found
 
     def finish(self, timeout: float = 300) -> int:
         code = self.proc.wait(timeout)
