@@ -10,7 +10,8 @@ unless it holds a previous validation and ``--overwrite`` is given (then only th
 validation wrote are replaced). The exit status is 1 if any check fails.
 
 ``--quick`` (the default) runs reduced sizes in a few minutes; ``--full`` runs the papers'
-sizes (Watts: n = 10,000 and 1,000 realisations per point; Gross: N = 10,000) and takes hours.
+sizes (Watts: n = 10,000 and 1,000 realisations per point; Gross: N = 10,000) and takes about
+70 minutes on one core (its results: docs/ODD.md, section 8).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def configure(parser) -> None:
     size.add_argument("--quick", dest="plan", action="store_const", const="quick",
                       help="reduced sizes, a few minutes (default)")
     size.add_argument("--full", dest="plan", action="store_const", const="full",
-                      help="the papers' sizes (n = 10,000; takes hours)")
+                      help="the papers' sizes (n = 10,000; about 70 minutes)")
     parser.set_defaults(plan="quick")
     parser.add_argument("--out", type=Path,
                         help="output folder (default: results/validate-<plan>-<UTC time>)")
