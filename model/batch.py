@@ -216,6 +216,10 @@ class _Discard(EventLog):
     def add(self, tick, kind, citizens, others, details) -> None:
         return
 
+    def table(self):
+        """Nothing here: the batch builds the run's table (an empty one only where needed)."""
+        return None
+
 
 class BatchRecorder:
     """One :class:`Recorder` per run of a batch; every call is split by block.
@@ -326,7 +330,9 @@ class BatchRecorder:
         """Each run's tidy tables."""
         out = [recorder.data() for recorder in self.recorders]
         if not self.log.chunks:
-            return out  # each run's (empty) events table is already right
+            for run, data in enumerate(out):
+                data.events = EventLog(self.recorders[run].log.ids).table()  # empty
+            return out
         events = self.log.arrays()
         citizen, other = events["citizen"], events["other"]
         block = np.searchsorted(self.offsets, citizen, side="right") - 1
@@ -335,6 +341,7 @@ class BatchRecorder:
         for run, data in enumerate(out):
             rows = order[bounds[run]:bounds[run + 1]]
             if rows.size == 0:
+                data.events = EventLog(self.recorders[run].log.ids).table()  # empty
                 continue
             offset, ids = self.offsets[run], self.recorders[run].log.ids
             theirs = other[rows]

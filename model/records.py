@@ -175,7 +175,7 @@ def _index_dtype(size: int) -> type:
 
 def _empty(dtypes: dict) -> pd.DataFrame:
     """A table without rows whose columns carry the dtypes a table with rows would have."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    return pd.DataFrame({name: np.empty(0, dtype=dtype) for name, dtype in dtypes.items()})
 
 
 def widened(frame: pd.DataFrame) -> pd.DataFrame:

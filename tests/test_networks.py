@@ -238,3 +238,22 @@ def test_block_network_with_a_vanishing_mixing_share_builds_without_ties_across(
     engine = ArrayEngine(params, seed=3)
     u, v = engine.ties.pairs()
     assert u.size > 0 and np.all((u < 15) == (v < 15))  # every tie inside a community
+
+
+@pytest.mark.parametrize(("n", "mean_degree", "seed"),
+                         [(2, 0.5, 1), (40, 3.0, 2), (2000, 10.0, 5), (20_000, 4.0, 11)])
+def test_erdos_renyi_ties_are_networkx_fast_gnp_tie_for_tie(n, mean_degree, seed):
+    """Small towns skip building the networkx graph; the ties must be networkx's own."""
+    from spiral.model.networks import fast_gnp_edges, generate_graph, graph_to_edges
+    from spiral.model.params import Params
+    from spiral.model.streams import make_streams
+
+    p = mean_degree / (n - 1)
+    u, v = fast_gnp_edges(n, p, seed)
+    theirs = graph_to_edges(nx.fast_gnp_random_graph(n, p, seed=seed))
+    assert np.array_equal(u, theirs.u) and np.array_equal(v, theirs.v)
+    params = Params(n_citizens=max(n, 10), network="erdos_renyi", mean_degree=mean_degree)
+    built = build_edges(params, make_streams(seed)["network"])
+    reference = graph_to_edges(generate_graph(params, make_streams(seed)["network"]))
+    assert np.array_equal(built.u, reference.u) and np.array_equal(built.v, reference.v)
+    assert built.generator == "networkx.fast_gnp_random_graph"

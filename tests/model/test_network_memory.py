@@ -31,11 +31,12 @@ def _peak_bytes(params, ticks=3):
 @pytest.mark.parametrize(("network", "n", "degree"), [
     ("watts_strogatz", 120_000, 10.0),   # array builder
     ("barabasi_albert", 120_000, 20.0),  # array builder, BA's slot arrays
-    ("erdos_renyi", 10_000, 40.0),        # networkx
+    ("block", 10_000, 40.0),             # networkx graph
+    ("erdos_renyi", 10_000, 40.0),       # networkx's algorithm as arrays, no graph
 ])
 def test_the_estimate_covers_the_measured_peak(network, n, degree):
     params = Params(n_citizens=n, network=network, mean_degree=degree, ticks=3)
-    assert (n > networks.LARGE) == (network != "erdos_renyi")
+    assert (n > networks.LARGE) == (network in ("watts_strogatz", "barabasi_albert"))
     peak = _peak_bytes(params)
     estimate = estimate_memory(params)
     assert peak < estimate < 4 * peak, f"peak {peak / 2**20:.0f} MiB, estimate " \
