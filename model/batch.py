@@ -183,12 +183,29 @@ class _Adjacency:
         self.ties = ties
         self.month = -1
         self._matrix = None
+        self._labels = None
 
     def matrix(self, month: int):
+        """The whole batch's adjacency (CSR) at ``month``."""
         if self._matrix is None or self.month != month:
             self._matrix = sp.csr_array(self.ties.csr)
+            self._labels = None
             self.month = month
         return self._matrix
+
+    def block(self, month: int, a: int, b: int):
+        """Citizens ``a`` to ``b - 1`` (one run; no tie leaves it) as their own CSR."""
+        whole = self.matrix(month)
+        start, end = int(whole.indptr[a]), int(whole.indptr[b])
+        return sp.csr_array((whole.data[start:end], whole.indices[start:end] - a,
+                             whole.indptr[a:b + 1] - start), shape=(b - a, b - a))
+
+    def labels(self, month: int) -> np.ndarray:
+        """Component of every citizen of the batch (one search for all runs)."""
+        whole = self.matrix(month)
+        if self._labels is None:
+            self._labels = connected_components(whole, directed=False)[1]
+        return self._labels
 
 
 class _Block:
@@ -197,17 +214,17 @@ class _Block:
     def __init__(self, shared: _Adjacency, month: int, a: int, b: int) -> None:
         self.shared, self.month, self.a, self.b = shared, month, a, b
 
-    def _matrix(self):
-        return self.shared.matrix(self.month)[self.a:self.b, self.a:self.b]
-
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        return self._matrix() @ np.asarray(values, dtype=np.float64)
+        """For each citizen of the run, the sum of ``values`` over its friends."""
+        return self.shared.block(self.month, self.a, self.b) @ np.asarray(values, np.float64)
 
     def component_stats(self) -> tuple[int, int]:
+        """(components, size of the largest) of the run's network; isolates count."""
         if self.b == self.a:
             return 0, 0
-        count, labels = connected_components(self._matrix(), directed=False)
-        return int(count), int(np.bincount(labels).max())
+        _, sizes = np.unique(self.shared.labels(self.month)[self.a:self.b],
+                             return_counts=True)
+        return int(sizes.size), int(sizes.max())
 
 
 class _Discard(EventLog):

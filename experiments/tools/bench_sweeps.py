@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 SWEEP_RUNS = 1_000
-SMALL_SIZES = {2_000: 128, 10_000: 26}  # citizens: sweep runs (two full batches a size)
+SMALL_SIZES = {2_000: 256, 10_000: 52}  # citizens: sweep runs (two full batches a worker)
 QUICK_SMALL_SIZES = {200: 6}
 UNBATCHED_RUNS = 8
 
