@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from spiral.model import rules
 from spiral.model.draws import phase_keys, run_key, uniform_from
 from spiral.model.engine import ArrayEngine, _starting_csr, as_edges
 from spiral.model.fast_ties import FastTieTable
@@ -130,7 +131,7 @@ class BatchEngine(ArrayEngine):
         block = self.block_of[droppers][:, None]
         size = (first[1:] - first[:-1])[block]
         exists = np.broadcast_to(size > 0, u.shape)
-        index = first[:-1][block] + _pick(u, np.maximum(size, 1))
+        index = first[:-1][block] + rules.pick_index(u, np.maximum(size, 1))
         cand = np.where(exists, pool[np.minimum(index, pool.size - 1)], droppers[:, None])
         return cand, exists
 
@@ -168,12 +169,6 @@ class BatchEngine(ArrayEngine):
     def to_networkx(self):
         """Not for a batch (refused): one run's network comes from a single-run engine."""
         raise ParameterError("to_networkx is for a single run: use ArrayEngine")
-
-
-def _pick(u: np.ndarray, size: np.ndarray) -> np.ndarray:
-    from spiral.model.rules import pick_index
-
-    return pick_index(u, size)
 
 
 class _Adjacency:
