@@ -1,90 +1,274 @@
 """Connected components kept up to date as ties are cut and made, without a full recount.
 
 Counting components from scratch costs several sparse products per month at 1.1 million
-citizens. :class:`Connectivity` instead keeps a spanning forest (parent pointers) of the
-friendship network and repairs it after each batch of changes:
+citizens. :class:`Connectivity` instead keeps a spanning forest of the friendship network
+(parent pointers, each node's depth, children lists, the size of every tree) and repairs it
+after each batch of changes, compiled with numba (the repair is a sequence of small walks
+along the trees, which numpy cannot vectorise):
 
+* a new tie between two trees joins them: the smaller tree is re-rooted at its end of the
+  tie and hung below the other end;
 * cutting a tie outside the forest changes nothing; cutting a forest tie detaches the
-  subtree below it (a *piece*);
-* the pieces, plus the components joined by new ties, are contracted to a small graph
-  whose edges are the live ties between pieces; its components (scipy) say which pieces
-  still hang together, and a breadth-first tree of it says where each piece is re-hung
-  (re-rooting the piece at the end of the tie that reconnects it);
-* component sizes follow from the forest roots.
+  subtree below it. Its top is hung again below its shallowest friend outside the subtree
+  (a friend is outside if walking up from it does not lead to the top: a few steps in a
+  shallow tree). Only if the top has no such friend is the subtree searched for a member
+  that has one (the subtree is then re-rooted there); if none has, the subtree is a
+  component of its own;
+* depths are kept exact, so that every walk is short; when repairs have made a tree much
+  deeper than the forest grown at the start, the forest is grown afresh (O(ties)).
 
-The answers are exact (the tests compare them with a full recount after thousands of
-random cuts and additions); a batch costs O(citizens) vectorised plus O(size of the
-detached pieces), instead of O(ties) for a recount. When a cut detaches more than an eighth
-of the citizens (a tie near the root of a tree that repairs have made deep), the forest is
-grown afresh instead, in O(ties).
+A cut tie thus costs a few dozen steps in the usual case (most cuts are not forest ties at
+all) and never more than the size of the detached subtree. The answers are exact (the tests
+compare them with a full recount after thousands of random cuts and additions, on trees,
+paths, sparse and dense graphs).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
-from spiral.model.ties import concat_ranges, unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-# detached pieces above n / REBUILD_SHARE nodes: a fresh breadth-first forest (O(ties)) is
-# cheaper than repairing them (a cut near a root of a deep tree detached 1.1 M citizens)
-REBUILD_SHARE = 8
+NONE = -1
+DEEPER_THAN_GROWN = 4  # regrow the forest when a depth exceeds this times the grown depth
+MIN_DEPTH_LIMIT = 64  # ... but never below this depth
 
 
-def _roots(parent: np.ndarray) -> np.ndarray:
-    """The root of every node of a forest given by parent pointers (pointer jumping)."""
-    anc = parent[parent]
+# --- the forest: parent pointers with doubly linked children lists ------------------------
+@numba.njit(cache=True, nogil=True)
+def _detach(x, parent, first, nxt, prv):
+    """Cut ``x`` from its parent (``x`` becomes a root)."""
+    p = parent[x]
+    if p == x:
+        return
+    if prv[x] != NONE:
+        nxt[prv[x]] = nxt[x]
+    else:
+        first[p] = nxt[x]
+    if nxt[x] != NONE:
+        prv[nxt[x]] = prv[x]
+    nxt[x] = NONE
+    prv[x] = NONE
+    parent[x] = x
+
+
+@numba.njit(cache=True, nogil=True)
+def _attach(x, p, parent, first, nxt, prv):
+    """Hang the root ``x`` below ``p``."""
+    parent[x] = p
+    head = first[p]
+    nxt[x] = head
+    prv[x] = NONE
+    if head != NONE:
+        prv[head] = x
+    first[p] = x
+
+
+@numba.njit(cache=True, nogil=True)
+def _root(x, parent):
+    while parent[x] != x:
+        x = parent[x]
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def _reroot(x, parent, first, nxt, prv):
+    """Make ``x`` the root of its tree (the path from ``x`` up to the root is reversed)."""
+    below = NONE
+    current = x
     while True:
-        following = anc[anc]
-        if np.array_equal(following, anc):
-            return anc
-        anc = following
+        up = parent[current]
+        at_root = up == current
+        _detach(current, parent, first, nxt, prv)
+        if below != NONE:
+            _attach(current, below, parent, first, nxt, prv)
+        if at_root:
+            return
+        below, current = current, up
 
 
-def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray, seeds: np.ndarray
-                ) -> np.ndarray:
-    """Parent pointers of a breadth-first forest grown from one seed per component.
+@numba.njit(cache=True, nogil=True)
+def _subtree(top, first, nxt, queue):
+    """The nodes of the subtree below ``top`` (``top`` first, then breadth first)."""
+    queue[0] = top
+    head, tail = 0, 1
+    while head < tail:
+        child = first[queue[head]]
+        head += 1
+        while child != NONE:
+            queue[tail] = child
+            tail += 1
+            child = nxt[child]
+    return tail
 
-    A virtual node ``n`` joined to every seed makes one search cover all components.
+
+@numba.njit(cache=True, nogil=True)
+def _set_depths(top, depth_of_top, parent, first, nxt, queue, depth):
+    """Depths of the subtree below ``top`` (its nodes end up in ``queue``); the deepest."""
+    count = _subtree(top, first, nxt, queue)
+    depth[top] = depth_of_top
+    deepest = depth_of_top
+    for k in range(1, count):  # breadth first: a parent's depth is set before its children's
+        x = queue[k]
+        d = depth[parent[x]] + 1
+        depth[x] = d
+        deepest = max(deepest, d)
+    return deepest
+
+
+# --- repairs -------------------------------------------------------------------------------
+@numba.njit(cache=True, nogil=True)
+def _outside(y, top, parent, depth):
+    """Whether ``y`` is outside the subtree just detached at ``top`` (its depths not yet
+    changed): walk up from ``y`` to the depth of ``top``.
     """
-    rows = np.concatenate([indptr, [indptr[-1] + seeds.size]])
-    cols = np.concatenate([indices, np.sort(seeds)])
-    graph = sp.csr_array((np.ones(cols.size, dtype=np.float64), cols, rows), shape=(n + 1, n + 1))
-    _, pred = breadth_first_order(graph, n, directed=True, return_predecessors=True)
+    while depth[y] > depth[top] and parent[y] != y:
+        y = parent[y]
+    return y != top
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_outside(x, top, parent, depth, indptr, indices, alive, extra, n):
+    """The shallowest friend of ``x`` outside the subtree just detached at ``top``, or NONE."""
+    best, best_depth = NONE, np.iinfo(np.int64).max
+    for pos in range(indptr[x], indptr[x + 1]):
+        if alive[pos] != 0.0:
+            y = indices[pos]
+            if depth[y] < best_depth and _outside(y, top, parent, depth):
+                best, best_depth = y, depth[y]
+    if extra.size:
+        for pos in range(np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)):
+            y = extra[pos] % n
+            if depth[y] < best_depth and _outside(y, top, parent, depth):
+                best, best_depth = y, depth[y]
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def _cut(c, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size, queue,
+         counters):
+    """The forest tie above ``c`` is gone: hang ``c``'s subtree elsewhere, or split it off."""
+    above = parent[c]
+    _detach(c, parent, first, nxt, prv)
+    y = _best_outside(c, c, parent, depth, indptr, indices, alive, extra, n)
+    if y != NONE:  # the usual case: the top has another friend in the rest of the tree
+        _attach(c, y, parent, first, nxt, prv)
+        if depth[y] + 1 != depth[c]:
+            counters[2] = max(counters[2], _set_depths(c, depth[y] + 1, parent, first, nxt,
+                                                       queue, depth))
+        return
+    count = _subtree(c, first, nxt, queue)
+    for k in range(1, count):  # breadth first: the shallowest member with a friend outside
+        x = queue[k]
+        y = _best_outside(x, c, parent, depth, indptr, indices, alive, extra, n)
+        if y != NONE:
+            _reroot(x, parent, first, nxt, prv)
+            _attach(x, y, parent, first, nxt, prv)
+            counters[2] = max(counters[2], _set_depths(x, depth[y] + 1, parent, first, nxt,
+                                                       queue, depth))
+            return
+    size[_root(above, parent)] -= count  # a component of its own
+    size[c] = count
+    counters[1] += 1
+    _set_depths(c, 0, parent, first, nxt, queue, depth)
+
+
+@numba.njit(cache=True, nogil=True)
+def _link(a, b, parent, depth, first, nxt, prv, size, queue, counters):
+    """A new tie (a, b): if it joins two trees, hang the smaller one below the other."""
+    ra, rb = _root(a, parent), _root(b, parent)
+    if ra == rb:
+        return
+    if size[ra] > size[rb]:
+        a, b, ra, rb = b, a, rb, ra
+    _reroot(a, parent, first, nxt, prv)
+    _attach(a, b, parent, first, nxt, prv)
+    size[rb] += size[ra]
+    size[ra] = 0
+    counters[1] -= 1
+    counters[2] = max(counters[2], _set_depths(a, depth[b] + 1, parent, first, nxt, queue,
+                                               depth))
+
+
+@numba.njit(cache=True, nogil=True)
+def _repair(indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size, queue,
+            counters, ru, rv, au, av):
+    """Repair the forest after the batch (ties ``ru-rv`` cut, ``au-av`` made).
+
+    The tie arrays already show the batch. ``counters`` = [unused, components, deepest
+    depth seen], updated in place. New ties are linked first, then the cuts are repaired one
+    by one: until a cut is repaired its tie may still hold the forest together, which keeps
+    every friend of a detached subtree in the same tree as the rest of its component.
+    """
+    for k in range(au.size):
+        _link(au[k], av[k], parent, depth, first, nxt, prv, size, queue, counters)
+    for k in range(ru.size):
+        u, v = ru[k], rv[k]
+        if parent[v] == u and v != u:
+            _cut(v, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size,
+                 queue, counters)
+        elif parent[u] == v and u != v:
+            _cut(u, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size,
+                 queue, counters)
+
+
+@numba.njit(cache=True, nogil=True)
+def _index_forest(parent, first, nxt, prv, depth, order):
+    """Children lists and depths of the forest ``parent`` (``order``: parents first)."""
+    for k in range(order.size):
+        x = order[k]
+        p = parent[x]
+        if p == x:
+            depth[x] = 0
+        else:
+            depth[x] = depth[p] + 1
+            _attach(x, p, parent, first, nxt, prv)
+    return depth.max() if depth.size else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _largest(parent, size):
+    best = 0
+    for x in range(parent.size):
+        if parent[x] == x and size[x] > best:
+            best = size[x]
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def _all_roots(parent):
+    out = np.empty(parent.size, dtype=np.int64)
+    for x in range(parent.size):
+        out[x] = _root(x, parent)
+    return out
+
+
+# --- growing the forest --------------------------------------------------------------------
+def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Parent pointers of a breadth-first forest, and its nodes in breadth-first order.
+
+    The first search starts at the best-connected citizen (its component is the giant one in
+    the networks of interest), the others at the lowest id of each remaining component; a
+    virtual node ``n`` joined to every start makes one search cover all components.
+    """
+    graph = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    hub = int(np.argmax(np.diff(indptr)))
+    starts = np.flatnonzero(np.r_[True, np.diff(np.sort(labels)) != 0])
+    starts = np.argsort(labels, kind="stable")[starts]
+    starts[labels[starts] == labels[hub]] = hub
+    starts.sort()
+    rows = np.concatenate([indptr, [indptr[-1] + starts.size]])
+    cols = np.concatenate([indices, starts])
+    whole = sp.csr_array((np.ones(cols.size), cols, rows), shape=(n + 1, n + 1))
+    order, pred = breadth_first_order(whole, n, directed=True, return_predecessors=True)
     parent = pred[:n].astype(np.int64)
-    roots = (parent == n) | (parent < 0)
+    roots = parent == n
     parent[roots] = np.flatnonzero(roots)
-    return parent
-
-
-def _spanning_forest(n: int, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Parent pointers of a spanning forest: one search from the best-connected citizen
-    (its component is the giant one in the networks of interest), then the rest.
-    """
-    if n == 0:
-        return _EMPTY
-    start = int(np.argmax(np.diff(indptr)))
-    parent = _bfs_forest(n, indptr, indices, np.array([start]))
-    root = _roots(parent)
-    rest = np.flatnonzero(root != root[start])
-    if rest.size:
-        local = np.full(n, -1, dtype=np.int64)
-        local[rest] = np.arange(rest.size)
-        starts = indptr[rest]
-        lengths = indptr[rest + 1] - starts
-        cols = local[indices[concat_ranges(starts, lengths)]]
-        sub_indptr = np.zeros(rest.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=sub_indptr[1:])
-        adjacency = sp.csr_array((np.ones(cols.size), cols, sub_indptr),
-                                 shape=(rest.size, rest.size))
-        _, labels = connected_components(adjacency, directed=True, connection="strong")
-        order = np.argsort(labels, kind="stable")
-        first = np.ones(rest.size, dtype=bool)
-        first[1:] = labels[order[1:]] != labels[order[:-1]]
-        sub_parent = _bfs_forest(rest.size, sub_indptr, cols, order[first])
-        parent[rest] = rest[sub_parent]
-    return parent
+    return parent, order[1:].astype(np.int64)
 
 
 class Connectivity:
@@ -101,182 +285,55 @@ class Connectivity:
 
     def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray) -> None:
         self.n = n
-        self.parent = _spanning_forest(n, indptr, indices)
-        self.root = _roots(self.parent)
-        self.n_roots = int((self.parent == np.arange(n)).sum())
-        self._stats: tuple[int, int] | None = None
-        self._index_children()
+        self.regrown = 0  # times the forest was grown afresh because it had become deep
+        self._grow(np.asarray(indptr, dtype=np.int64), np.asarray(indices))
 
-    # --- children lists: the parent pointers inverted, for walking down detached subtrees ---
-    def _index_children(self) -> None:
-        """Children grouped by parent; later changes go to a sorted list of extra links."""
-        order = np.argsort(self.parent, kind="stable")
-        self._kids = order
-        self._kids_ptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.parent, minlength=self.n), out=self._kids_ptr[1:])
-        self._kids_extra = _EMPTY  # sorted keys parent * n + child of links made since
-
-    def _children(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(child, parent) for every current child of ``nodes`` (stale entries skipped)."""
+    def _grow(self, indptr: np.ndarray, indices: np.ndarray) -> None:
         n = self.n
-        starts = self._kids_ptr[nodes]
-        lengths = self._kids_ptr[nodes + 1] - starts
-        kids = self._kids[concat_ranges(starts, lengths)]
-        owners = np.repeat(nodes, lengths)
-        if self._kids_extra.size:
-            first = np.searchsorted(self._kids_extra, nodes * n)
-            last = np.searchsorted(self._kids_extra, (nodes + 1) * n)
-            extra = self._kids_extra[concat_ranges(first, last - first)]
-            kids = np.concatenate([kids, extra % n])
-            owners = np.concatenate([owners, extra // n])
-        valid = (self.parent[kids] == owners) & (kids != owners)
-        kids, owners = kids[valid], owners[valid]
-        kids, at = np.unique(kids, return_index=True)  # a link can be listed twice
-        return kids, owners[at]
-
-    def _moved(self, nodes: np.ndarray) -> None:
-        """Record that ``nodes`` got new parents."""
-        if nodes.size:
-            keys = self.parent[nodes] * self.n + nodes
-            self._kids_extra = unique_sorted(np.concatenate([self._kids_extra, keys]))
-            if self._kids_extra.size > self.n // 8 + 64:
-                self._index_children()
-
-    def _subtrees(self, tops: np.ndarray, limit: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Every node below each of ``tops`` (roots of detached subtrees), with its top.
-
-        None as soon as more than ``limit`` nodes are found (if a limit is given).
-        """
-        nodes, labels = [tops], [tops]
-        frontier, frontier_top = tops, tops
-        found = tops.size
-        while frontier.size:
-            if limit is not None and found > limit:
-                return None
-            kids, owners = self._children(frontier)
-            order = np.searchsorted(frontier, owners)
-            frontier, frontier_top = kids, frontier_top[order]
-            nodes.append(frontier)
-            labels.append(frontier_top)
-            found += frontier.size
-            sort = np.argsort(frontier, kind="stable")
-            frontier, frontier_top = frontier[sort], frontier_top[sort]
-        return np.concatenate(nodes), np.concatenate(labels)
+        parent, order = _bfs_forest(n, indptr, indices) if n else (_EMPTY, _EMPTY)
+        self._parent = parent
+        self._first = np.full(n, NONE, dtype=np.int64)
+        self._next = np.full(n, NONE, dtype=np.int64)
+        self._prev = np.full(n, NONE, dtype=np.int64)
+        self._depth = np.zeros(n, dtype=np.int64)
+        deepest = int(_index_forest(parent, self._first, self._next, self._prev, self._depth,
+                                    order)) if n else 0
+        roots = _all_roots(parent) if n else _EMPTY
+        self._size = np.bincount(roots, minlength=n).astype(np.int64)
+        self._queue = np.empty(n, dtype=np.int64)
+        self.depth_limit = max(MIN_DEPTH_LIMIT, DEEPER_THAN_GROWN * deepest)
+        # [unused, number of components, deepest depth seen since grown]
+        self._counters = np.array([0, int((parent == np.arange(n)).sum()), deepest],
+                                  dtype=np.int64)
 
     def stats(self) -> tuple[int, int]:
         """(number of components, size of the largest component); isolates count."""
-        if self._stats is None:
-            largest = int(np.bincount(self.root, minlength=1).max()) if self.n else 0
-            self._stats = (self.n_roots, largest)
-        return self._stats
+        if self.n == 0:
+            return 0, 0
+        return int(self._counters[1]), int(_largest(self._parent, self._size))
 
     def labels(self) -> np.ndarray:
-        """Component of every citizen, as the id of its forest root."""
-        return self.root.copy()
+        """Component of every citizen, as the id of its tree's root."""
+        return _all_roots(self._parent) if self.n else _EMPTY
 
     def update(self, ties, removed: tuple[np.ndarray, np.ndarray],
                added: tuple[np.ndarray, np.ndarray]) -> None:
         """Repair the forest after ties ``removed`` were cut and ties ``added`` were made.
 
         Args:
-            ties: The tie structure after the changes (its ``incident(nodes)`` is used).
+            ties: The tie structure after the changes (a
+                :class:`~spiral.model.fast_ties.FastTieTable`: its base CSR and overflow).
             removed: The ties actually cut, as (u, v) arrays.
             added: The ties actually made, as (u, v) arrays.
         """
-        ru, rv = removed
-        au, av = added
-        parent = self.parent
-        cut_children = np.concatenate([rv[parent[rv] == ru], ru[parent[ru] == rv]])
-        if cut_children.size == 0 and au.size == 0:
+        ru, rv = (np.ascontiguousarray(x, dtype=np.int64) for x in removed)
+        au, av = (np.ascontiguousarray(x, dtype=np.int64) for x in added)
+        if ru.size == 0 and au.size == 0:
             return
-        self._stats = None
-        inside = top = x = y = _EMPTY
-        if cut_children.size:
-            parent[cut_children] = cut_children
-            self.n_roots += int(cut_children.size)
-            pieces = self._subtrees(unique_sorted(cut_children), limit=self.n // REBUILD_SHARE)
-            if pieces is None:  # a cut near a root: grow the forest afresh
-                self.__init__(self.n, *ties.compact_arrays())
-                return
-            inside, top = pieces
-            order = np.argsort(inside)
-            inside, top = inside[order], top[order]
-            x, y = ties.incident(inside)
-        x = np.concatenate([x, au])
-        y = np.concatenate([y, av])
-        px, py = self._piece_of(x, inside, top), self._piece_of(y, inside, top)
-        across = px != py
-        self._join(px[across], py[across], x[across], y[across], cut_children, inside, top)
-
-    def _piece_of(self, nodes: np.ndarray, inside: np.ndarray, top: np.ndarray) -> np.ndarray:
-        """The piece of each node: the top of its detached subtree, else its tree's root."""
-        out = self.root[nodes]
-        if inside.size and nodes.size:
-            pos = np.minimum(np.searchsorted(inside, nodes), inside.size - 1)
-            hit = inside[pos] == nodes
-            out[hit] = top[pos[hit]]
-        return out
-
-    def _join(self, px: np.ndarray, py: np.ndarray, x: np.ndarray, y: np.ndarray,
-              cut_children: np.ndarray, inside: np.ndarray, top: np.ndarray) -> None:
-        """Re-hang pieces joined by ties (x in piece px, y in piece py); update the roots."""
-        parent = self.parent
-        self.root[inside] = top  # every node's root is now the root of its piece
-        if x.size == 0:
-            return
-        nodes = unique_sorted(np.concatenate([px, py, cut_children]))
-        m = nodes.size
-        sx, sy = np.searchsorted(nodes, px), np.searchsorted(nodes, py)
-        small = sp.csr_array((np.ones(sx.size), (sx, sy)), shape=(m, m))
-        _, comp = connected_components(small, directed=False)
-        detached = np.isin(nodes, cut_children)
-        # one representative per group: a piece still holding an old root if there is one
-        order = np.lexsort((detached, comp))
-        first = np.ones(m, dtype=bool)
-        first[1:] = comp[order[1:]] != comp[order[:-1]]
-        reps = order[first]
-        tree = sp.csr_array(
-            (np.ones(2 * sx.size + reps.size),
-             (np.concatenate([sx, sy, np.full(reps.size, m)]),
-              np.concatenate([sy, sx, reps]))), shape=(m + 1, m + 1))
-        _, pred = breadth_first_order(tree, m, directed=True, return_predecessors=True)
-        # a real tie (a in P, b in Q) for each super-edge, both orientations
-        keys = np.concatenate([sx * m + sy, sy * m + sx])
-        ends_a = np.concatenate([x, y])
-        ends_b = np.concatenate([y, x])
-        keys, first_tie = np.unique(keys, return_index=True)
-        hung = np.flatnonzero(pred[:m] != m)
-        want = hung * m + pred[hung]
-        tie = first_tie[np.searchsorted(keys, want)]
-        moved: list[int] = []
-        for p_node, a, b in zip(nodes[hung].tolist(), ends_a[tie].tolist(),
-                                ends_b[tie].tolist(), strict=True):
-            moved.extend(_reroot(parent, a, p_node))
-            parent[a] = b
-            moved.append(a)
-        self._moved(np.array(moved, dtype=np.int64))
-        self.n_roots -= int(hung.size)
-        final_root = nodes[reps[np.argsort(comp[reps])][comp]]
-        if ((final_root != nodes) & ~detached).any():  # whole trees joined: relabel everyone
-            scratch = np.arange(self.n, dtype=np.int64)
-            scratch[nodes] = final_root
-            self.root = scratch[self.root]
-        elif inside.size:
-            self.root[inside] = final_root[np.searchsorted(nodes, top)]
-
-
-def _reroot(parent: np.ndarray, node: int, old_root: int) -> list[int]:
-    """Make ``node`` the root of its tree by reversing the path up to ``old_root``.
-
-    Returns the nodes whose parent changed.
-    """
-    moved = []
-    previous = node
-    current = int(parent[node])
-    while previous != old_root:
-        following = int(parent[current])
-        parent[current] = previous
-        moved.append(current)
-        previous, current = current, following
-    return moved
+        indptr, indices, alive, extra = ties.search_arrays()
+        _repair(indptr, indices, alive, extra, self.n, self._parent, self._depth, self._first,
+                self._next, self._prev, self._size, self._queue, self._counters, ru, rv, au,
+                av)
+        if self._counters[2] > self.depth_limit:  # repairs made a tree deep: grow afresh
+            self.regrown += 1
+            self._grow(*ties.compact_arrays())

@@ -224,6 +224,12 @@ class FastTieTable(TieMethods):
         """Number of connected components and size of the largest (isolates count)."""
         return self.connectivity.stats()
 
+    def search_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The live structure for compiled graph searches: base (indptr, indices, alive) and
+        the sorted overflow keys (read only).
+        """
+        return self._indptr, self._indices, self._alive, self._extra
+
     @property
     def connectivity(self) -> Connectivity:
         """The component bookkeeping (built from the current ties when first needed)."""

@@ -224,31 +224,48 @@ def test_components_are_recounted_when_not_asked_for_a_while():
     assert fast.component_stats() == ref.component_stats()
 
 
-def test_a_cut_near_the_root_of_a_deep_tree_regrows_the_forest_and_stays_exact(monkeypatch):
-    """A detached piece of more than n / REBUILD_SHARE citizens: the forest is grown afresh
-    (O(ties)) instead of repaired piece by piece; the answers are the recount's.
+def _recount(fast):
+    count, labels = connected_components(TieTable(fast.n, *fast.pairs()).csr, directed=False)
+    return count, int(np.bincount(labels).max())
+
+
+def test_a_forest_made_deep_by_repairs_is_regrown_and_stays_exact(monkeypatch):
+    """Joining two long paths end to end hangs one below the other (depths up to 2 x 100):
+    beyond the depth limit the forest is grown afresh (O(ties)); the answers stay exact.
     """
     from spiral.model import connectivity
 
+    monkeypatch.setattr(connectivity, "DEEPER_THAN_GROWN", 1)
+    monkeypatch.setattr(connectivity, "MIN_DEPTH_LIMIT", 0)
     n = 200
-    u, v = np.arange(n - 1), np.arange(1, n)  # a path: one deep tree
-    fast = FastTieTable(n, u, v)
-    assert fast.component_stats() == (1, n)
-    grown = []
-    real_init = connectivity.Connectivity.__init__
+    u = np.r_[np.arange(99), np.arange(100, 199)]
+    fast = FastTieTable(n, u, u + 1)  # two paths of 100 citizens
+    assert fast.component_stats() == (2, 100)
+    conn = fast.connectivity
+    assert conn.regrown == 0 and conn.depth_limit < 100
+    fast.apply(add=(np.array([0]), np.array([199])))
+    assert conn.regrown == 1 and fast.component_stats() == _recount(fast) == (1, 200)
+    fast.apply(remove=(np.array([50, 150]), np.array([51, 151])))
+    assert fast.component_stats() == _recount(fast) == (3, 100)
 
-    def counting_init(self, *args):
-        grown.append(args[0])
-        real_init(self, *args)
 
-    monkeypatch.setattr(connectivity.Connectivity, "__init__", counting_init)
-    root = int(fast.connectivity.root[0])
-    cut = (np.array([root]), np.array([root + 1 if root + 1 < n else root - 1]))
-    fast.apply(remove=cut)
-    assert grown == [n]  # regrown, not repaired
-    ref = TieTable(n, *fast.pairs())
-    count, labels = connected_components(ref.csr, directed=False)
-    assert fast.component_stats() == (count, int(np.bincount(labels).max()))
-    assert count == 2 and int(np.bincount(labels).max()) > n // 8
-    fast.apply(remove=(np.array([197]), np.array([198])))  # a small piece: repaired
-    assert grown == [n] and fast.component_stats() == TieTable(n, *fast.pairs()).component_stats()
+@pytest.mark.parametrize("seed", range(4))
+def test_a_batch_that_breaks_a_component_into_many_parts_is_exact(seed):
+    """A chain of cliques and a hub tied to every clique: one batch cuts every bridge and
+    every tie of the hub, in a random order (each part must find that it stands alone).
+    """
+    rng = np.random.default_rng(seed)
+    cliques = [np.arange(k * 6, k * 6 + 6) for k in range(12)]
+    ties = [(a, b) for c in cliques for i, a in enumerate(c) for b in c[i + 1:]]
+    bridges = [(c[5], d[0]) for c, d in zip(cliques, cliques[1:], strict=False)]
+    hub = 72
+    spokes = [(hub, int(rng.choice(c))) for c in cliques]
+    u, v = np.array(ties + bridges + spokes).T
+    fast = FastTieTable(73, u, v)
+    assert fast.component_stats() == (1, 73)
+    cut = np.array(bridges + spokes)[rng.permutation(len(bridges) + len(spokes))]
+    fast.apply(remove=(cut[:, 0], cut[:, 1]), add=(np.array([0]), np.array([13])))
+    assert fast.component_stats() == _recount(fast) == (12, 12)  # cliques 0 and 2 joined
+    assert _same_partition(connected_components(TieTable(73, *fast.pairs()).csr,
+                                                directed=False)[1],
+                           fast.connectivity.labels())
