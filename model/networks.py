@@ -1129,7 +1129,8 @@ def statistics_across_sizes(sizes=(20_000, 50_000, 50_001, 100_000), *,
     return rows
 
 
-def main(argv=None) -> None:  # pragma: no cover - a tool for the lead
+def main(argv=None) -> None:  # pragma: no cover - a command-line tool
+    """Print :func:`statistics_across_sizes` for each network kind (``python -m``)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m spiral.model.networks",

@@ -6,6 +6,7 @@ keep its bookkeeping right after thousands of random removals and additions.
 """
 
 from functools import partial
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -257,7 +258,7 @@ def test_a_batch_that_breaks_a_component_into_many_parts_is_exact(seed):
     rng = np.random.default_rng(seed)
     cliques = [np.arange(k * 6, k * 6 + 6) for k in range(12)]
     ties = [(a, b) for c in cliques for i, a in enumerate(c) for b in c[i + 1:]]
-    bridges = [(c[5], d[0]) for c, d in zip(cliques, cliques[1:], strict=False)]
+    bridges = [(c[5], d[0]) for c, d in pairwise(cliques)]
     hub = 72
     spokes = [(hub, int(rng.choice(c))) for c in cliques]
     u, v = np.array(ties + bridges + spokes).T
