@@ -130,15 +130,19 @@ def _outside(y, top, parent, depth):
 
 
 @numba.njit(cache=True, nogil=True)
-def _best_outside(x, top, parent, depth, indptr, indices, alive, extra, n):
-    """The shallowest friend of ``x`` outside the subtree just detached at ``top``, or NONE."""
+def _best_outside(x, top, parent, depth, net):
+    """The shallowest friend of ``x`` outside the subtree just detached at ``top``, or NONE.
+
+    ``net``: the live ties, as ``search_arrays()`` of the tie structure plus ``n``.
+    """
+    indptr, indices, alive, extra, extra_rows, n = net
     best, best_depth = NONE, np.iinfo(np.int64).max
     for pos in range(indptr[x], indptr[x + 1]):
-        if alive[pos] != 0.0:
+        if alive[pos]:
             y = indices[pos]
             if depth[y] < best_depth and _outside(y, top, parent, depth):
                 best, best_depth = y, depth[y]
-    if extra.size:
+    if extra_rows[x]:
         for pos in range(np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)):
             y = extra[pos] % n
             if depth[y] < best_depth and _outside(y, top, parent, depth):
@@ -147,31 +151,30 @@ def _best_outside(x, top, parent, depth, indptr, indices, alive, extra, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def _cut(c, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size, queue,
-         counters):
+def _cut(c, net, parent, depth, first, nxt, prv, size, queue, counters):
     """The forest tie above ``c`` is gone: hang ``c``'s subtree elsewhere, or split it off."""
     above = parent[c]
     _detach(c, parent, first, nxt, prv)
-    y = _best_outside(c, c, parent, depth, indptr, indices, alive, extra, n)
+    y = _best_outside(c, c, parent, depth, net)
     if y != NONE:  # the usual case: the top has another friend in the rest of the tree
         _attach(c, y, parent, first, nxt, prv)
         if depth[y] + 1 != depth[c]:
-            counters[2] = max(counters[2], _set_depths(c, depth[y] + 1, parent, first, nxt,
+            counters[1] = max(counters[1], _set_depths(c, depth[y] + 1, parent, first, nxt,
                                                        queue, depth))
         return
     count = _subtree(c, first, nxt, queue)
     for k in range(1, count):  # breadth first: the shallowest member with a friend outside
         x = queue[k]
-        y = _best_outside(x, c, parent, depth, indptr, indices, alive, extra, n)
+        y = _best_outside(x, c, parent, depth, net)
         if y != NONE:
             _reroot(x, parent, first, nxt, prv)
             _attach(x, y, parent, first, nxt, prv)
-            counters[2] = max(counters[2], _set_depths(x, depth[y] + 1, parent, first, nxt,
+            counters[1] = max(counters[1], _set_depths(x, depth[y] + 1, parent, first, nxt,
                                                        queue, depth))
             return
     size[_root(above, parent)] -= count  # a component of its own
     size[c] = count
-    counters[1] += 1
+    counters[0] += 1
     _set_depths(c, 0, parent, first, nxt, queue, depth)
 
 
@@ -187,18 +190,17 @@ def _link(a, b, parent, depth, first, nxt, prv, size, queue, counters):
     _attach(a, b, parent, first, nxt, prv)
     size[rb] += size[ra]
     size[ra] = 0
-    counters[1] -= 1
-    counters[2] = max(counters[2], _set_depths(a, depth[b] + 1, parent, first, nxt, queue,
+    counters[0] -= 1
+    counters[1] = max(counters[1], _set_depths(a, depth[b] + 1, parent, first, nxt, queue,
                                                depth))
 
 
 @numba.njit(cache=True, nogil=True)
-def _repair(indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size, queue,
-            counters, ru, rv, au, av):
+def _repair(net, parent, depth, first, nxt, prv, size, queue, counters, ru, rv, au, av):
     """Repair the forest after the batch (ties ``ru-rv`` cut, ``au-av`` made).
 
-    The tie arrays already show the batch. ``counters`` = [unused, components, deepest
-    depth seen], updated in place. New ties are linked first, then the cuts are repaired one
+    The tie arrays already show the batch. ``counters`` = [components, deepest depth seen],
+    updated in place. New ties are linked first, then the cuts are repaired one
     by one: until a cut is repaired its tie may still hold the forest together, which keeps
     every friend of a detached subtree in the same tree as the rest of its component.
     """
@@ -207,11 +209,9 @@ def _repair(indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, si
     for k in range(ru.size):
         u, v = ru[k], rv[k]
         if parent[v] == u and v != u:
-            _cut(v, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size,
-                 queue, counters)
+            _cut(v, net, parent, depth, first, nxt, prv, size, queue, counters)
         elif parent[u] == v and u != v:
-            _cut(u, indptr, indices, alive, extra, n, parent, depth, first, nxt, prv, size,
-                 queue, counters)
+            _cut(u, net, parent, depth, first, nxt, prv, size, queue, counters)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -302,15 +302,15 @@ class Connectivity:
         self._size = np.bincount(roots, minlength=n).astype(np.int64)
         self._queue = np.empty(n, dtype=np.int64)
         self.depth_limit = max(MIN_DEPTH_LIMIT, DEEPER_THAN_GROWN * deepest)
-        # [unused, number of components, deepest depth seen since grown]
-        self._counters = np.array([0, int((parent == np.arange(n)).sum()), deepest],
+        # [number of components, deepest depth seen since grown]
+        self._counters = np.array([int((parent == np.arange(n)).sum()), deepest],
                                   dtype=np.int64)
 
     def stats(self) -> tuple[int, int]:
         """(number of components, size of the largest component); isolates count."""
         if self.n == 0:
             return 0, 0
-        return int(self._counters[1]), int(_largest(self._parent, self._size))
+        return int(self._counters[0]), int(_largest(self._parent, self._size))
 
     def labels(self) -> np.ndarray:
         """Component of every citizen, as the id of its tree's root."""
@@ -330,10 +330,9 @@ class Connectivity:
         au, av = (np.ascontiguousarray(x, dtype=np.int64) for x in added)
         if ru.size == 0 and au.size == 0:
             return
-        indptr, indices, alive, extra = ties.search_arrays()
-        _repair(indptr, indices, alive, extra, self.n, self._parent, self._depth, self._first,
+        _repair((*ties.search_arrays(), self.n), self._parent, self._depth, self._first,
                 self._next, self._prev, self._size, self._queue, self._counters, ru, rv, au,
                 av)
-        if self._counters[2] > self.depth_limit:  # repairs made a tree deep: grow afresh
+        if self._counters[1] > self.depth_limit:  # repairs made a tree deep: grow afresh
             self.regrown += 1
             self._grow(*ties.compact_arrays())

@@ -6,9 +6,10 @@ where a decision concerns a pair or a slot, the other citizen and the candidate 
 
     u = uniform(run_key, Phase.UNFRIEND, month, citizen, friend)
 
-The mixer is SplitMix64's finaliser applied to a chain of 64-bit words, in numpy ``uint64``
+The mixer is SplitMix64's finaliser applied to a chain of 64-bit words, in ``uint64``
 arithmetic (wrapping multiplication, shifts and xors: no floating point until the final
-conversion of the top 53 bits to a float in [0, 1)). Scalars and arrays give the same bits,
+conversion of the top 53 bits to a float in [0, 1)); arrays are hashed by a compiled (numba)
+kernel, single numbers with Python ints. Scalars and arrays give the same bits,
 so the Mesa driver (one citizen at a time) and the array engine (everyone at once) draw
 identical numbers, in any order.
 
@@ -39,7 +40,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numba
 import numpy as np
+from spiral.model.threads import parallel
 
 SCHEME_VERSION = 1  # change when any key layout or the mixer changes (results change)
 
@@ -68,14 +71,40 @@ class Phase(IntEnum):
     CLOSURE = 11        # key: (citizen, lapsed, slot)   friend-of-friend candidate slot
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser (a bijection on 64-bit words), in place on a uint64 array."""
+@numba.njit(cache=True, inline="always")
+def _mix(x):
+    """SplitMix64's finaliser (a bijection on 64-bit words) on a uint64."""
     x ^= x >> _S30
     x *= _M1
     x ^= x >> _S27
     x *= _M2
-    x ^= x >> _S31
-    return x
+    return x ^ (x >> _S31)
+
+
+@numba.njit(cache=True, inline="always")
+def _draw(k, start, w0, w1, w2, n_words):
+    """The uniform number of the chain start[k] -> words[k] (arrays of length 1 are the
+    same for every k).
+    """
+    h = start[k if start.size > 1 else 0]
+    h = _mix(h + (numba.uint64(w0[k if w0.size > 1 else 0]) + _ONE) * _GOLDEN)
+    if n_words > 1:
+        h = _mix(h + (numba.uint64(w1[k if w1.size > 1 else 0]) + _ONE) * _GOLDEN)
+    if n_words > 2:
+        h = _mix(h + (numba.uint64(w2[k if w2.size > 1 else 0]) + _ONE) * _GOLDEN)
+    return numba.float64(h >> _S11) * _TO_UNIT
+
+
+@numba.njit(cache=True, nogil=True)
+def _draws_serial(start, w0, w1, w2, n_words, out):
+    for k in range(out.size):
+        out[k] = _draw(k, start, w0, w1, w2, n_words)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _draws_parallel(start, w0, w1, w2, n_words, out):
+    for k in numba.prange(out.size):
+        out[k] = _draw(numba.int64(k), start, w0, w1, w2, n_words)
 
 
 _MASK = (1 << 64) - 1
@@ -90,14 +119,16 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def _words(value) -> np.ndarray:
-    """A key word (int or int array, >= 0) as uint64, plus one so that word 0 still moves."""
+def _flat(value, shape: tuple[int, ...]) -> np.ndarray:
+    """A key word (or start) as a 1-D array: one element if it is the same for all."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"key words must be integers, not {arr.dtype}")
-    out = np.array(arr, dtype=np.uint64)  # always a copy
-    out += _ONE
-    return out
+    if arr.size == 1:
+        return arr.reshape(1)
+    if arr.shape != shape:
+        arr = np.broadcast_to(arr, shape)
+    return np.ascontiguousarray(arr).reshape(-1)
 
 
 def run_key(seed: int) -> int:
@@ -140,12 +171,8 @@ def uniform(key: int, phase: int, month: int, *words) -> np.ndarray | float:
 
 def phase_keys(keys: np.ndarray, phase: int, month: int) -> np.ndarray:
     """:func:`phase_key` of several runs at once (uint64 array, one per run key)."""
-    with np.errstate(over="ignore"):
-        h = np.array(keys, dtype=np.uint64)  # a copy, mixed in place
-        h += np.uint64(((int(phase) + 1) * _GOLDEN_INT) & _MASK)
-        _mix(h)
-        h += np.uint64(((int(month) + 1) * _GOLDEN_INT) & _MASK)
-        return _mix(h)
+    return np.array([phase_key(int(k), phase, month) for k in np.asarray(keys).ravel()],
+                    dtype=np.uint64).reshape(np.shape(keys))
 
 
 def uniform_from(start, *words) -> np.ndarray:
@@ -153,14 +180,16 @@ def uniform_from(start, *words) -> np.ndarray:
 
     The array path of :func:`uniform`; ``start`` may differ element by element, so several
     runs batched into one engine draw, each with its own run key, in one call (the same bits
-    as one :func:`uniform` call per run).
+    as one :func:`uniform` call per run). Compiled; large calls share the work between
+    threads (:mod:`spiral.model.threads`: the same bits either way).
     """
+    if not 1 <= len(words) <= 3:
+        raise TypeError(f"uniform_from() takes one to three key words, not {len(words)}")
     shape = np.broadcast_shapes(np.shape(start), *(np.shape(w) for w in words))
-    with np.errstate(over="ignore"):
-        h = np.array(np.broadcast_to(np.asarray(start, dtype=np.uint64), shape))
-        for word in words:
-            step = _words(word)  # a fresh uint64 array: changed in place below
-            step *= _GOLDEN
-            h += step
-            _mix(h)
-    return (h >> _S11).astype(np.float64) * _TO_UNIT
+    flat = [_flat(w, shape) for w in words]
+    flat += [flat[0]] * (3 - len(flat))
+    start = _flat(np.asarray(start, dtype=np.uint64), shape)
+    out = np.empty(shape, dtype=np.float64)
+    draw = _draws_parallel if parallel(out.size) else _draws_serial
+    draw(start, *flat, len(words), out.reshape(-1))
+    return out

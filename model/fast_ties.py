@@ -4,18 +4,22 @@
 (same neighbours in the same order, same sums) without rebuilding the adjacency after every
 batch of changes:
 
-* the *base* is a CSR built once (neighbours sorted by id); its ``data`` array holds 1.0 for a
-  live tie and 0.0 for a cut one (a tombstone), so ``base @ x`` already skips cut ties;
+* the *base* is a CSR built once (neighbours sorted by id) with a mask: True for a live tie,
+  False for a cut one (a tombstone);
 * ties added later (rewiring) go to a sorted *overflow* list of directed keys
   ``citizen * n + friend``; reviving a tombstone reuses its slot instead;
 * when tombstones and overflow together exceed a share of the base, the structure is
   compacted (rebuilt from its live ties), so memory and time stay linear in the ties.
 
-A batch of changes costs O(changes * log(degree)); a neighbour sum costs one sparse
-matrix-vector product plus O(overflow). Connectivity (components, largest component) is kept
-up to date incrementally by :class:`~spiral.model.connectivity.Connectivity` while they are
-asked for every month; when nobody asks for a few batches (runs without per-month measures)
-the repair stops and the next question is answered by a fresh count.
+Queries walk one citizen's row at a time in compiled (numba) kernels, the base row merged
+with the citizen's overflow keys. A batch of changes costs O(changes * log(degree)); a
+neighbour sum costs one pass over the base (a sparse matrix-vector product, on both cores
+for large networks: :mod:`spiral.model.threads`) plus O(overflow).
+
+Connectivity (components, largest component) is kept up to date incrementally by
+:class:`~spiral.model.connectivity.Connectivity` while it is asked for every month; when
+nobody asks for a few batches (runs without per-month measures) the repair stops and the
+next question is answered by a fresh count.
 
 Example:
     >>> import numpy as np
@@ -28,15 +32,179 @@ Example:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from spiral.model.connectivity import Connectivity
-from spiral.model.ties import TieMethods, canonical_keys, concat_ranges
+from spiral.model.threads import parallel
+from spiral.model.ties import TieMethods, canonical_keys
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 KEEP_COMPONENTS_FOR = 8  # batches of changes without a components question before dropping
 # (a month applies up to three batches: rewiring, reconnection, turnover; the components are
 # asked for once a month when per-month measures are collected)
+
+
+# --- compiled kernels: one citizen's row at a time (base row merged with its overflow) ------
+@numba.njit(cache=True, nogil=True, inline="always")
+def _extra_range(extra, extra_rows, n, x):
+    """Positions of ``x``'s overflow ties in the sorted overflow keys (``extra_rows``: how
+    many each citizen has, so that most rows need no search).
+    """
+    if extra_rows[x] == 0:
+        return 0, 0
+    return np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _incident(nodes, total, indptr, indices, alive, extra, extra_rows, n):
+    """(node, friend) for every live tie of each node, friends by id (base and overflow
+    merged); ``total`` is the number of such pairs.
+    """
+    src = np.empty(total, dtype=np.int64)
+    dst = np.empty(total, dtype=np.int64)
+    at = 0
+    for q in range(nodes.size):
+        x = nodes[q]
+        pos, end = indptr[x], indptr[x + 1]
+        e, e_end = _extra_range(extra, extra_rows, n, x)
+        while pos < end or e < e_end:
+            if pos < end and not alive[pos]:
+                pos += 1
+                continue
+            if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
+                y = extra[e] % n
+                e += 1
+            else:
+                y = indices[pos]
+                pos += 1
+            src[at] = x
+            dst[at] = y
+            at += 1
+    return src, dst
+
+
+@numba.njit(cache=True, nogil=True)
+def _nth(rows, k, degree, indptr, indices, alive, extra, extra_rows, n):
+    """The ``k``-th friend (by id) of each row; the row itself where ``k`` is out of range."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for q in range(rows.size):
+        x, want = rows[q], k[q]
+        out[q] = x
+        if want < 0 or want >= degree[x]:
+            continue
+        pos, end = indptr[x], indptr[x + 1]
+        e, e_end = _extra_range(extra, extra_rows, n, x)
+        seen = 0
+        while pos < end or e < e_end:
+            if pos < end and not alive[pos]:
+                pos += 1
+                continue
+            if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
+                y = extra[e] % n
+                e += 1
+            else:
+                y = indices[pos]
+                pos += 1
+            if seen == want:
+                out[q] = y
+                break
+            seen += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank(rows, cols, indptr, indices, alive, extra, extra_rows, n):
+    """How many friends of each row have an id below the matching ``cols``."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for q in range(rows.size):
+        x, c = rows[q], cols[q]
+        count = 0
+        for pos in range(indptr[x], indptr[x + 1]):
+            if indices[pos] >= c:
+                break
+            if alive[pos]:
+                count += 1
+        e, e_end = _extra_range(extra, extra_rows, n, x)
+        if e_end > e:
+            count += np.searchsorted(extra[e:e_end], x * n + c)
+        out[q] = count
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _locate(rows, cols, indptr, indices):
+    """Base position of each (row, col), or -1 where the base has no such entry."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for q in range(rows.size):
+        lo, hi = indptr[rows[q]], indptr[rows[q] + 1]
+        c = cols[q]
+        while lo < hi:  # lower bound
+            mid = (lo + hi) >> 1
+            if indices[mid] < c:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[q] = lo if lo < indptr[rows[q] + 1] and indices[lo] == c else -1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _has_tie(a, b, indptr, indices, alive, extra, extra_rows, n):
+    """Whether each pair (a[q], b[q]) are friends (a live base entry or an overflow key)."""
+    pos = _locate(a, b, indptr, indices)
+    out = np.zeros(a.size, dtype=np.bool_)
+    for q in range(a.size):
+        if a[q] == b[q]:
+            continue
+        if pos[q] >= 0:
+            out[q] = alive[pos[q]]
+        elif extra_rows[a[q]]:
+            key = a[q] * n + b[q]
+            at = np.searchsorted(extra, key)
+            out[q] = at < extra.size and extra[at] == key
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _spread(citizens, values, into, indptr, indices, alive, extra, extra_rows, n):
+    """``into[f] += values[c]`` for every live tie (c, f) of each of ``citizens``."""
+    for q in range(citizens.size):
+        c = citizens[q]
+        amount = values[c]
+        for pos in range(indptr[c], indptr[c + 1]):
+            if alive[pos]:
+                into[indices[pos]] += amount
+        e, e_end = _extra_range(extra, extra_rows, n, c)
+        for pos in range(e, e_end):
+            into[extra[pos] % n] += amount
+
+
+def _ids(values) -> np.ndarray:
+    """Citizen ids (or counts) as a flat contiguous int64 array for the kernels."""
+    return np.ascontiguousarray(values, dtype=np.int64).reshape(-1)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_sum(x, indptr, indices, alive, values):
+    """The sum of ``values`` over the live base ties of ``x``, in row order."""
+    total = 0.0
+    for pos in range(indptr[x], indptr[x + 1]):
+        if alive[pos]:
+            total += values[indices[pos]]
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_sums_serial(indptr, indices, alive, values, out):
+    for x in range(out.size):
+        out[x] = _row_sum(x, indptr, indices, alive, values)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _row_sums_parallel(indptr, indices, alive, values, out):
+    for x in numba.prange(out.size):
+        out[x] = _row_sum(numba.int64(x), indptr, indices, alive, values)
 
 
 class FastTieTable(TieMethods):
@@ -69,7 +237,7 @@ class FastTieTable(TieMethods):
         del lo, hi
         directed.sort()
         rows = directed // n
-        # 32-bit column indices halve the memory and bandwidth of the sparse products
+        # 32-bit column indices halve the memory and bandwidth of the neighbour sums
         small = directed.size < 2**31 - 1 and n < 2**31 - 1
         index_type = np.int32 if small else np.int64
         self._indices = (directed - rows * n).astype(index_type)
@@ -78,11 +246,10 @@ class FastTieTable(TieMethods):
         del rows
         self._indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(self.degree, out=self._indptr[1:])
-        self._alive = np.ones(self._indices.size, dtype=np.float64)
+        self._alive = np.ones(self._indices.size, dtype=bool)  # False: a tombstone
         self._dead = 0
         self._extra = _EMPTY  # sorted directed keys of ties outside the base
-        self._base = sp.csr_array((self._alive, self._indices, self._indptr.astype(index_type)),
-                                  shape=(n, n), copy=False)
+        self._extra_rows = np.zeros(n, dtype=np.int32)  # overflow keys of each citizen
 
     def _compact(self) -> None:
         """Rebuild the base from the live ties (drops tombstones, absorbs the overflow)."""
@@ -125,25 +292,8 @@ class FastTieTable(TieMethods):
 
     # --- locating entries ------------------------------------------------------------------
     def _locate(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Base position of each (row, col), or -1 where the base has no such entry.
-
-        A lower-bound binary search in every queried row at once, with as many rounds as the
-        longest row needs (no shrinking subsets: fewer, larger numpy calls).
-        """
-        lo = self._indptr[rows]
-        end = self._indptr[rows + 1]
-        hi = end.copy()
-        size = self._indices.size
-        if size == 0:
-            return np.full(lo.shape, -1, dtype=np.int64)
-        span = int((end - lo).max(initial=0))
-        for _ in range(span.bit_length()):
-            mid = (lo + hi) >> 1
-            right = (lo < hi) & (self._indices[np.minimum(mid, size - 1)] < cols)
-            lo = np.where(right, mid + 1, lo)
-            hi = np.where(right, hi, mid)
-        found = (lo < end) & (self._indices[np.minimum(lo, size - 1)] == cols)
-        return np.where(found, lo, -1)
+        """Base position of each (row, col), or -1 where the base has no such entry."""
+        return _locate(_ids(rows), _ids(cols), self._indptr, self._indices)
 
     def _in_extra(self, keys: np.ndarray) -> np.ndarray:
         if self._extra.size == 0:
@@ -158,30 +308,31 @@ class FastTieTable(TieMethods):
 
     def incident(self, nodes) -> tuple[np.ndarray, np.ndarray]:
         """Directed pairs (node, friend) for each node in ``nodes`` (in the order given)."""
-        nodes = np.asarray(nodes, dtype=np.int64).ravel()
-        starts = self._indptr[nodes]
-        lengths = self._indptr[nodes + 1] - starts
-        pos = concat_ranges(starts, lengths)
-        live = self._alive[pos] != 0
-        ordinal = np.repeat(np.arange(nodes.size, dtype=np.int64), lengths)[live]
-        friends = self._indices[pos[live]].astype(np.int64)
-        if self._extra.size:
-            n = self.n
-            first = np.searchsorted(self._extra, nodes * n)
-            last = np.searchsorted(self._extra, (nodes + 1) * n)
-            if (last > first).any():
-                extra_pos = concat_ranges(first, last - first)
-                extra_ord = np.repeat(np.arange(nodes.size, dtype=np.int64), last - first)
-                merged = np.concatenate([ordinal * n + friends,
-                                         extra_ord * n + self._extra[extra_pos] % n])
-                merged.sort()
-                ordinal, friends = merged // n, merged % n
-        return nodes[ordinal], friends
+        nodes = _ids(nodes)
+        total = int(self.degree[nodes].sum())
+        return _incident(nodes, total, self._indptr, self._indices, self._alive, self._extra,
+                         self._extra_rows, self.n)
+
+    def nth_neighbour(self, rows, k) -> np.ndarray:
+        """The ``k[i]``-th friend (0-based, by id) of citizen ``rows[i]``.
+
+        Rows without friends, or ``k`` out of range, give the row itself (callers mask them).
+        """
+        rows, k = np.broadcast_arrays(np.asarray(rows, dtype=np.int64),
+                                      np.asarray(k, dtype=np.int64))
+        out = _nth(_ids(rows), _ids(k), self.degree, self._indptr, self._indices, self._alive,
+                   self._extra, self._extra_rows, self.n)
+        return out.reshape(rows.shape)
+
+    def rank_in_row(self, rows, cols) -> np.ndarray:
+        """How many friends of ``rows[i]`` have an id below ``cols[i]``."""
+        return _rank(_ids(rows), _ids(cols), self._indptr, self._indices, self._alive,
+                     self._extra, self._extra_rows, self.n)
 
     def directed(self) -> tuple[np.ndarray, np.ndarray]:
         """All directed pairs (citizen, friend), sorted by citizen then friend."""
         n = self.n
-        live = self._alive != 0
+        live = self._alive
         base_degree = np.diff(self._indptr)
         rows = np.repeat(np.arange(n, dtype=np.int64), base_degree)[live]
         cols = self._indices[live].astype(np.int64)
@@ -199,22 +350,22 @@ class FastTieTable(TieMethods):
 
     def has_tie(self, a, b) -> np.ndarray:
         """Whether each pair (a[k], b[k]) are friends."""
-        a = np.asarray(a, dtype=np.int64)
-        b = np.asarray(b, dtype=np.int64)
-        shape = np.broadcast_shapes(a.shape, b.shape)
-        a = np.broadcast_to(a, shape).ravel()
-        b = np.broadcast_to(b, shape).ravel()
-        pos = self._locate(a, b)
-        found = np.zeros(a.size, dtype=bool)
-        hit = pos >= 0
-        found[hit] = self._alive[pos[hit]] != 0
-        found |= self._in_extra(a * self.n + b)
-        return (found & (a != b)).reshape(shape)
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        found = _has_tie(_ids(a), _ids(b), self._indptr, self._indices, self._alive,
+                         self._extra, self._extra_rows, self.n)
+        return found.reshape(a.shape)
+
+    def spread(self, citizens, values: np.ndarray, into: np.ndarray) -> None:
+        """Add ``values[c]`` to ``into[f]`` for every friend ``f`` of each of ``citizens``."""
+        _spread(_ids(citizens), np.ascontiguousarray(values, dtype=np.float64), into,
+                self._indptr, self._indices, self._alive, self._extra, self._extra_rows, self.n)
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """For each citizen, the sum of ``values`` over its friends."""
-        values = np.asarray(values, dtype=np.float64)
-        out = self._base @ values
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        out = np.empty(self.n, dtype=np.float64)
+        sums = _row_sums_parallel if parallel(self._indices.size) else _row_sums_serial
+        sums(self._indptr, self._indices, self._alive, values, out)
         if self._extra.size:
             n = self.n
             out += np.bincount(self._extra // n, weights=values[self._extra % n], minlength=n)
@@ -224,11 +375,11 @@ class FastTieTable(TieMethods):
         """Number of connected components and size of the largest (isolates count)."""
         return self.connectivity.stats()
 
-    def search_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The live structure for compiled graph searches: base (indptr, indices, alive) and
-        the sorted overflow keys (read only).
+    def search_arrays(self) -> tuple[np.ndarray, ...]:
+        """The live structure for compiled graph searches (read only): base (indptr,
+        indices, alive), the sorted overflow keys and each citizen's count of them.
         """
-        return self._indptr, self._indices, self._alive, self._extra
+        return self._indptr, self._indices, self._alive, self._extra, self._extra_rows
 
     @property
     def connectivity(self) -> Connectivity:
@@ -268,15 +419,16 @@ class FastTieTable(TieMethods):
         lo, hi = keys // n, keys % n
         pos_lo = self._locate(lo, hi)
         in_base = pos_lo >= 0
-        in_base[in_base] = self._alive[pos_lo[in_base]] != 0
+        in_base[in_base] = self._alive[pos_lo[in_base]]
         pos_hi = self._locate(hi[in_base], lo[in_base])
-        self._alive[pos_lo[in_base]] = 0.0
-        self._alive[pos_hi] = 0.0
+        self._alive[pos_lo[in_base]] = False
+        self._alive[pos_hi] = False
         self._dead += 2 * int(in_base.sum())
         in_extra = ~in_base & self._in_extra(keys)
         if in_extra.any():  # both directions of each tie leave the sorted overflow
             gone = np.concatenate([keys[in_extra], hi[in_extra] * n + lo[in_extra]])
             self._extra = np.delete(self._extra, np.searchsorted(self._extra, gone))
+            np.subtract.at(self._extra_rows, gone // n, 1)
         removed = keys[in_base | in_extra]
         np.subtract.at(self.degree, removed // n, 1)
         np.subtract.at(self.degree, removed % n, 1)
@@ -291,14 +443,15 @@ class FastTieTable(TieMethods):
         pos_lo = self._locate(lo, hi)
         revive = pos_lo >= 0
         if revive.any():
-            self._alive[pos_lo[revive]] = 1.0
-            self._alive[self._locate(hi[revive], lo[revive])] = 1.0
+            self._alive[pos_lo[revive]] = True
+            self._alive[self._locate(hi[revive], lo[revive])] = True
             self._dead -= 2 * int(revive.sum())
         new = ~revive
         if new.any():  # new ties (not in the overflow yet): merged into it, kept sorted
             fresh = np.concatenate([keys[new], hi[new] * n + lo[new]])
             fresh.sort()
             self._extra = np.insert(self._extra, np.searchsorted(self._extra, fresh), fresh)
+            np.add.at(self._extra_rows, fresh // n, 1)
         np.add.at(self.degree, lo, 1)
         np.add.at(self.degree, hi, 1)
         return keys

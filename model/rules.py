@@ -5,7 +5,9 @@ Both drivers call these and nothing else to decide what happens: the Mesa agents
 array engine (:class:`spiral.model.engine.ArrayEngine`, everyone at once, with arrays). The
 functions use only exactly-rounded arithmetic (``+ - * /``, comparisons, ``rint``, ``clip``),
 so a scalar call and an array call give bit-identical results, and scores are whole numbers,
-so sums of friends' scores do not depend on summation order.
+so sums of friends' scores do not depend on summation order. The score rules that run over
+every citizen every month are written for one citizen and compiled into numpy ufuncs
+(``numba.vectorize``): the same rule for a scalar and for an array, in one pass.
 
 Every random decision takes a uniform number ``u`` in [0, 1) that the caller computes from
 the decision's key (see :mod:`spiral.model.draws`). The drivers keep only bookkeeping (who is
@@ -23,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from spiral.model.params import GRADES
 
@@ -344,9 +347,19 @@ def own_score(*, history, points, p):
     return np.clip(history + (points - p.initial_points) * p.score_per_point, SCORE_MIN, SCORE_MAX)
 
 
+@numba.vectorize(cache=True)
 def contact_factor(degree, initial_degree):
     """Contacts relative to the start, capped at 1 (the algorithm's 'lost contacts' signal)."""
-    return np.minimum(degree / np.maximum(initial_degree, 1), 1.0)
+    return min(degree / max(initial_degree, 1), 1.0)
+
+
+@numba.vectorize(cache=True)
+def _social_score(degree, initial_degree, friend_score_sum, contacts_share):
+    if degree <= 0:
+        return SCORE_MIN  # no friends: the minimum score
+    friend_mean = friend_score_sum / degree
+    scale = 1.0 - contacts_share * (1.0 - min(degree / max(initial_degree, 1), 1.0))
+    return SCORE_MIN + (friend_mean - SCORE_MIN) * scale
 
 
 def social_score(*, degree, initial_degree, friend_score_sum, contacts_share):
@@ -354,14 +367,10 @@ def social_score(*, degree, initial_degree, friend_score_sum, contacts_share):
 
     With all starting contacts kept, the term equals the friends' mean score (so the network
     weight alone does not move an average citizen's score). Each lost contact shrinks the part
-    above the minimum score: by a share ``contacts_share`` in proportion to the contacts lost.
-    A citizen without friends gets the minimum score.
+    above the minimum score: by a share ``contacts_share`` in proportion to the contacts lost
+    (:func:`contact_factor`). A citizen without friends gets the minimum score.
     """
-    degree = np.asarray(degree)
-    safe = np.maximum(degree, 1)
-    friend_mean = np.where(degree > 0, friend_score_sum / safe, SCORE_MIN)
-    scale = 1.0 - contacts_share * (1.0 - contact_factor(degree, initial_degree))
-    return SCORE_MIN + (friend_mean - SCORE_MIN) * scale
+    return _social_score(degree, initial_degree, friend_score_sum, contacts_share)
 
 
 def penalty(*, listed, months_since_delisting, p):
@@ -378,10 +387,15 @@ def penalty(*, listed, months_since_delisting, p):
     return np.where(listed, p.listing_penalty, lingering)
 
 
+@numba.vectorize(cache=True)
+def _combine_score(own, social, penalty, network_weight):
+    raw = (1.0 - network_weight) * own + network_weight * social - penalty
+    return min(max(np.rint(raw), SCORE_MIN), SCORE_MAX)
+
+
 def combine_score(*, own, social, penalty, network_weight):
     """Final score: weighted own and network parts minus penalty, whole points in [350, 950]."""
-    raw = (1.0 - network_weight) * own + network_weight * social - penalty
-    return np.clip(np.rint(raw), SCORE_MIN, SCORE_MAX)
+    return _combine_score(own, social, penalty, network_weight)
 
 
 # --- 7. grades ------------------------------------------------------------------------------

@@ -81,6 +81,11 @@ class TieMethods:
         pos = np.where(ok, starts[where] + k, 0)
         return np.where(ok, friends[pos], rows).reshape(shape)
 
+    def spread(self, citizens, values: np.ndarray, into: np.ndarray) -> None:
+        """Add ``values[c]`` to ``into[f]`` for every friend ``f`` of each of ``citizens``."""
+        owners, friends = self.incident(citizens)
+        np.add.at(into, friends, values[owners])
+
     def rank_in_row(self, rows, cols) -> np.ndarray:
         """How many friends of ``rows[i]`` have an id below ``cols[i]``."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
