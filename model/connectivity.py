@@ -105,8 +105,10 @@ def _subtree(top, first, nxt, queue):
 
 
 @numba.njit(cache=True, nogil=True)
-def _set_depths(top, depth_of_top, parent, first, nxt, queue, depth):
-    """Depths of the subtree below ``top`` (its nodes end up in ``queue``); the deepest."""
+def _set_depths(top, depth_of_top, parent, first, nxt, queue, depth, comp, label):
+    """Depths of the subtree below ``top`` (its nodes end up in ``queue``), and its
+    component label if ``label`` >= 0; returns the deepest depth.
+    """
     count = _subtree(top, first, nxt, queue)
     depth[top] = depth_of_top
     deepest = depth_of_top
@@ -115,6 +117,9 @@ def _set_depths(top, depth_of_top, parent, first, nxt, queue, depth):
         d = depth[parent[x]] + 1
         depth[x] = d
         deepest = max(deepest, d)
+    if label >= 0:
+        for k in range(count):
+            comp[queue[k]] = label
     return deepest
 
 
@@ -151,7 +156,7 @@ def _best_outside(x, top, parent, depth, net):
 
 
 @numba.njit(cache=True, nogil=True)
-def _cut(c, net, parent, depth, first, nxt, prv, size, queue, counters):
+def _cut(c, net, parent, depth, first, nxt, prv, size, comp, queue, counters):
     """The forest tie above ``c`` is gone: hang ``c``'s subtree elsewhere, or split it off."""
     above = parent[c]
     _detach(c, parent, first, nxt, prv)
@@ -160,7 +165,7 @@ def _cut(c, net, parent, depth, first, nxt, prv, size, queue, counters):
         _attach(c, y, parent, first, nxt, prv)
         if depth[y] + 1 != depth[c]:
             counters[1] = max(counters[1], _set_depths(c, depth[y] + 1, parent, first, nxt,
-                                                       queue, depth))
+                                                       queue, depth, comp, NONE))
         return
     count = _subtree(c, first, nxt, queue)
     for k in range(1, count):  # breadth first: the shallowest member with a friend outside
@@ -170,20 +175,21 @@ def _cut(c, net, parent, depth, first, nxt, prv, size, queue, counters):
             _reroot(x, parent, first, nxt, prv)
             _attach(x, y, parent, first, nxt, prv)
             counters[1] = max(counters[1], _set_depths(x, depth[y] + 1, parent, first, nxt,
-                                                       queue, depth))
+                                                       queue, depth, comp, NONE))
             return
-    size[_root(above, parent)] -= count  # a component of its own
+    size[_root(above, parent)] -= count  # a component of its own, with a new label
     size[c] = count
     counters[0] += 1
-    _set_depths(c, 0, parent, first, nxt, queue, depth)
+    _set_depths(c, 0, parent, first, nxt, queue, depth, comp, counters[2])
+    counters[2] += 1
 
 
 @numba.njit(cache=True, nogil=True)
-def _link(a, b, parent, depth, first, nxt, prv, size, queue, counters):
+def _link(a, b, parent, depth, first, nxt, prv, size, comp, queue, counters):
     """A new tie (a, b): if it joins two trees, hang the smaller one below the other."""
-    ra, rb = _root(a, parent), _root(b, parent)
-    if ra == rb:
+    if comp[a] == comp[b]:
         return
+    ra, rb = _root(a, parent), _root(b, parent)
     if size[ra] > size[rb]:
         a, b, ra, rb = b, a, rb, ra
     _reroot(a, parent, first, nxt, prv)
@@ -192,26 +198,27 @@ def _link(a, b, parent, depth, first, nxt, prv, size, queue, counters):
     size[ra] = 0
     counters[0] -= 1
     counters[1] = max(counters[1], _set_depths(a, depth[b] + 1, parent, first, nxt, queue,
-                                               depth))
+                                               depth, comp, comp[b]))
 
 
 @numba.njit(cache=True, nogil=True)
-def _repair(net, parent, depth, first, nxt, prv, size, queue, counters, ru, rv, au, av):
+def _repair(net, parent, depth, first, nxt, prv, size, comp, queue, counters, ru, rv, au,
+            av):
     """Repair the forest after the batch (ties ``ru-rv`` cut, ``au-av`` made).
 
-    The tie arrays already show the batch. ``counters`` = [components, deepest depth seen],
-    updated in place. New ties are linked first, then the cuts are repaired one
+    The tie arrays already show the batch. ``counters`` = [components, deepest depth seen,
+    next new component label], updated in place. New ties are linked first, then the cuts are repaired one
     by one: until a cut is repaired its tie may still hold the forest together, which keeps
     every friend of a detached subtree in the same tree as the rest of its component.
     """
     for k in range(au.size):
-        _link(au[k], av[k], parent, depth, first, nxt, prv, size, queue, counters)
+        _link(au[k], av[k], parent, depth, first, nxt, prv, size, comp, queue, counters)
     for k in range(ru.size):
         u, v = ru[k], rv[k]
         if parent[v] == u and v != u:
-            _cut(v, net, parent, depth, first, nxt, prv, size, queue, counters)
+            _cut(v, net, parent, depth, first, nxt, prv, size, comp, queue, counters)
         elif parent[u] == v and u != v:
-            _cut(u, net, parent, depth, first, nxt, prv, size, queue, counters)
+            _cut(u, net, parent, depth, first, nxt, prv, size, comp, queue, counters)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -298,12 +305,12 @@ class Connectivity:
         self._depth = np.zeros(n, dtype=np.int64)
         deepest = int(_index_forest(parent, self._first, self._next, self._prev, self._depth,
                                     order)) if n else 0
-        roots = _all_roots(parent) if n else _EMPTY
-        self._size = np.bincount(roots, minlength=n).astype(np.int64)
+        self._comp = _all_roots(parent) if n else _EMPTY  # component labels: root ids, then
+        self._size = np.bincount(self._comp, minlength=n).astype(np.int64)  # n, n + 1, ...
         self._queue = np.empty(n, dtype=np.int64)
         self.depth_limit = max(MIN_DEPTH_LIMIT, DEEPER_THAN_GROWN * deepest)
-        # [number of components, deepest depth seen since grown]
-        self._counters = np.array([int((parent == np.arange(n)).sum()), deepest],
+        # [number of components, deepest depth seen since grown, next new label]
+        self._counters = np.array([int((parent == np.arange(n)).sum()), deepest, n],
                                   dtype=np.int64)
 
     def stats(self) -> tuple[int, int]:
@@ -313,8 +320,8 @@ class Connectivity:
         return int(self._counters[0]), int(_largest(self._parent, self._size))
 
     def labels(self) -> np.ndarray:
-        """Component of every citizen, as the id of its tree's root."""
-        return _all_roots(self._parent) if self.n else _EMPTY
+        """Component of every citizen (a label shared by the component's citizens only)."""
+        return self._comp.copy()
 
     def update(self, ties, removed: tuple[np.ndarray, np.ndarray],
                added: tuple[np.ndarray, np.ndarray]) -> None:
@@ -331,8 +338,8 @@ class Connectivity:
         if ru.size == 0 and au.size == 0:
             return
         _repair((*ties.search_arrays(), self.n), self._parent, self._depth, self._first,
-                self._next, self._prev, self._size, self._queue, self._counters, ru, rv, au,
-                av)
+                self._next, self._prev, self._size, self._comp, self._queue, self._counters,
+                ru, rv, au, av)
         if self._counters[1] > self.depth_limit:  # repairs made a tree deep: grow afresh
             self.regrown += 1
             self._grow(*ties.compact_arrays())

@@ -86,7 +86,11 @@ def _incident(nodes, total, indptr, indices, alive, extra, extra_rows, n):
 
 @numba.njit(cache=True, nogil=True)
 def _nth(rows, k, degree, indptr, indices, alive, extra, extra_rows, n):
-    """The ``k``-th friend (by id) of each row; the row itself where ``k`` is out of range."""
+    """The ``k``-th friend (by id) of each row; the row itself where ``k`` is out of range.
+
+    (The walk merging a base row with its overflow is written out here and in
+    :func:`_incident`: a shared helper measured 1.5 to 2 times slower.)
+    """
     out = np.empty(rows.size, dtype=np.int64)
     for q in range(rows.size):
         x, want = rows[q], k[q]
@@ -178,6 +182,20 @@ def _spread(citizens, values, into, indptr, indices, alive, extra, extra_rows, n
         e, e_end = _extra_range(extra, extra_rows, n, c)
         for pos in range(e, e_end):
             into[extra[pos] % n] += amount
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_overflow_sums(extra, n, values, out):
+    """``out[x] +=`` the sum of ``values`` over ``x``'s overflow ties (summed first, in key
+    order, then added: as ``np.bincount`` with weights would)."""
+    pos = 0
+    while pos < extra.size:
+        row = extra[pos] // n
+        total = 0.0
+        while pos < extra.size and extra[pos] // n == row:
+            total += values[extra[pos] % n]
+            pos += 1
+        out[row] += total
 
 
 def _ids(values) -> np.ndarray:
@@ -366,9 +384,7 @@ class FastTieTable(TieMethods):
         out = np.empty(self.n, dtype=np.float64)
         sums = _row_sums_parallel if parallel(self._indices.size) else _row_sums_serial
         sums(self._indptr, self._indices, self._alive, values, out)
-        if self._extra.size:
-            n = self.n
-            out += np.bincount(self._extra // n, weights=values[self._extra % n], minlength=n)
+        _add_overflow_sums(self._extra, self.n, values, out)
         return out
 
     def component_stats(self) -> tuple[int, int]:
