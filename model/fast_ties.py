@@ -56,65 +56,78 @@ def _extra_range(extra, extra_rows, n, x):
     return np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)
 
 
-@numba.njit(cache=True, nogil=True)
-def _incident(nodes, total, indptr, indices, alive, extra, extra_rows, n):
-    """(node, friend) for every live tie of each node, friends by id (base and overflow
-    merged); ``total`` is the number of such pairs.
-    """
-    src = np.empty(total, dtype=np.int64)
-    dst = np.empty(total, dtype=np.int64)
-    at = 0
-    for q in range(nodes.size):
-        x = nodes[q]
-        pos, end = indptr[x], indptr[x + 1]
-        e, e_end = _extra_range(extra, extra_rows, n, x)
-        while pos < end or e < e_end:
-            if pos < end and not alive[pos]:
-                pos += 1
-                continue
-            if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
-                y = extra[e] % n
-                e += 1
-            else:
-                y = indices[pos]
-                pos += 1
-            src[at] = x
-            dst[at] = y
-            at += 1
-    return src, dst
-
-
-@numba.njit(cache=True, nogil=True)
-def _nth(rows, k, degree, indptr, indices, alive, extra, extra_rows, n):
-    """The ``k``-th friend (by id) of each row; the row itself where ``k`` is out of range.
-
-    (The walk merging a base row with its overflow is written out here and in
-    :func:`_incident`: a shared helper measured 1.5 to 2 times slower.)
-    """
-    out = np.empty(rows.size, dtype=np.int64)
-    for q in range(rows.size):
-        x, want = rows[q], k[q]
-        out[q] = x
-        if want < 0 or want >= degree[x]:
+# Each query kernel is one function for one item (inlined) and two loops over the items: one
+# thread, or all of them (:mod:`spiral.model.threads`); every item is computed alone, so both
+# give the same answer. The walk merging a base row with its overflow is written out in
+# each item function: a shared walking helper measured 1.5 to 2 times slower.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _incident_one(x, at, src, dst, indptr, indices, alive, extra, extra_rows, n):
+    """Write (x, friend) for the live ties of ``x`` from position ``at`` on, friends by id."""
+    pos, end = indptr[x], indptr[x + 1]
+    e, e_end = _extra_range(extra, extra_rows, n, x)
+    while pos < end or e < e_end:
+        if pos < end and not alive[pos]:
+            pos += 1
             continue
-        pos, end = indptr[x], indptr[x + 1]
-        e, e_end = _extra_range(extra, extra_rows, n, x)
-        seen = 0
-        while pos < end or e < e_end:
-            if pos < end and not alive[pos]:
-                pos += 1
-                continue
-            if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
-                y = extra[e] % n
-                e += 1
-            else:
-                y = indices[pos]
-                pos += 1
-            if seen == want:
-                out[q] = y
-                break
-            seen += 1
-    return out
+        if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
+            y = extra[e] % n
+            e += 1
+        else:
+            y = indices[pos]
+            pos += 1
+        src[at] = x
+        dst[at] = y
+        at += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _incident_serial(nodes, starts, src, dst, indptr, indices, alive, extra, extra_rows, n):
+    for q in range(nodes.size):
+        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_rows,
+                      n)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _incident_parallel(nodes, starts, src, dst, indptr, indices, alive, extra, extra_rows, n):
+    for q in numba.prange(nodes.size):
+        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_rows,
+                      n)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _nth_one(x, want, indptr, indices, alive, extra, extra_rows, n):
+    """The ``want``-th friend (by id) of ``x``; ``x`` itself if out of range."""
+    if want < 0:
+        return x
+    pos, end = indptr[x], indptr[x + 1]
+    e, e_end = _extra_range(extra, extra_rows, n, x)
+    seen = 0
+    while pos < end or e < e_end:
+        if pos < end and not alive[pos]:
+            pos += 1
+            continue
+        if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
+            y = extra[e] % n
+            e += 1
+        else:
+            y = numba.int64(indices[pos])
+            pos += 1
+        if seen == want:
+            return y
+        seen += 1
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def _nth_serial(rows, k, out, indptr, indices, alive, extra, extra_rows, n):
+    for q in range(rows.size):
+        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_rows, n)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _nth_parallel(rows, k, out, indptr, indices, alive, extra, extra_rows, n):
+    for q in numba.prange(rows.size):
+        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_rows, n)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -136,38 +149,53 @@ def _rank(rows, cols, indptr, indices, alive, extra, extra_rows, n):
     return out
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _locate_one(row, col, indptr, indices):
+    """Base position of (row, col), or -1 where the base has no such entry."""
+    lo, hi = indptr[row], indptr[row + 1]
+    while lo < hi:  # lower bound
+        mid = (lo + hi) >> 1
+        if indices[mid] < col:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < indptr[row + 1] and indices[lo] == col else -1
+
+
 @numba.njit(cache=True, nogil=True)
 def _locate(rows, cols, indptr, indices):
     """Base position of each (row, col), or -1 where the base has no such entry."""
     out = np.empty(rows.size, dtype=np.int64)
     for q in range(rows.size):
-        lo, hi = indptr[rows[q]], indptr[rows[q] + 1]
-        c = cols[q]
-        while lo < hi:  # lower bound
-            mid = (lo + hi) >> 1
-            if indices[mid] < c:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[q] = lo if lo < indptr[rows[q] + 1] and indices[lo] == c else -1
+        out[q] = _locate_one(rows[q], cols[q], indptr, indices)
     return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _has_one(a, b, indptr, indices, alive, extra, extra_rows, n):
+    """Whether ``a`` and ``b`` are friends (a live base entry or an overflow key)."""
+    if a == b:
+        return False
+    pos = _locate_one(a, b, indptr, indices)
+    if pos >= 0:
+        return alive[pos]
+    if extra_rows[a] == 0:
+        return False
+    key = a * n + b
+    at = np.searchsorted(extra, key)
+    return at < extra.size and extra[at] == key
 
 
 @numba.njit(cache=True, nogil=True)
-def _has_tie(a, b, indptr, indices, alive, extra, extra_rows, n):
-    """Whether each pair (a[q], b[q]) are friends (a live base entry or an overflow key)."""
-    pos = _locate(a, b, indptr, indices)
-    out = np.zeros(a.size, dtype=np.bool_)
+def _has_tie_serial(a, b, out, indptr, indices, alive, extra, extra_rows, n):
     for q in range(a.size):
-        if a[q] == b[q]:
-            continue
-        if pos[q] >= 0:
-            out[q] = alive[pos[q]]
-        elif extra_rows[a[q]]:
-            key = a[q] * n + b[q]
-            at = np.searchsorted(extra, key)
-            out[q] = at < extra.size and extra[at] == key
-    return out
+        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_rows, n)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _has_tie_parallel(a, b, out, indptr, indices, alive, extra, extra_rows, n):
+    for q in numba.prange(a.size):
+        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_rows, n)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -187,7 +215,8 @@ def _spread(citizens, values, into, indptr, indices, alive, extra, extra_rows, n
 @numba.njit(cache=True, nogil=True)
 def _add_overflow_sums(extra, n, values, out):
     """``out[x] +=`` the sum of ``values`` over ``x``'s overflow ties (summed first, in key
-    order, then added: as ``np.bincount`` with weights would)."""
+    order, then added: as ``np.bincount`` with weights would).
+    """
     pos = 0
     while pos < extra.size:
         row = extra[pos] // n
@@ -327,9 +356,13 @@ class FastTieTable(TieMethods):
     def incident(self, nodes) -> tuple[np.ndarray, np.ndarray]:
         """Directed pairs (node, friend) for each node in ``nodes`` (in the order given)."""
         nodes = _ids(nodes)
-        total = int(self.degree[nodes].sum())
-        return _incident(nodes, total, self._indptr, self._indices, self._alive, self._extra,
-                         self._extra_rows, self.n)
+        ends = np.cumsum(self.degree[nodes])
+        total = int(ends[-1]) if ends.size else 0
+        src = np.empty(total, dtype=np.int64)
+        dst = np.empty(total, dtype=np.int64)
+        kernel = _incident_parallel if parallel(nodes.size) else _incident_serial
+        kernel(nodes, ends - self.degree[nodes], src, dst, *self._kernel_arrays())
+        return src, dst
 
     def nth_neighbour(self, rows, k) -> np.ndarray:
         """The ``k[i]``-th friend (0-based, by id) of citizen ``rows[i]``.
@@ -338,14 +371,14 @@ class FastTieTable(TieMethods):
         """
         rows, k = np.broadcast_arrays(np.asarray(rows, dtype=np.int64),
                                       np.asarray(k, dtype=np.int64))
-        out = _nth(_ids(rows), _ids(k), self.degree, self._indptr, self._indices, self._alive,
-                   self._extra, self._extra_rows, self.n)
-        return out.reshape(rows.shape)
+        out = np.empty(rows.shape, dtype=np.int64)
+        kernel = _nth_parallel if parallel(out.size) else _nth_serial
+        kernel(_ids(rows), _ids(k), out.reshape(-1), *self._kernel_arrays())
+        return out
 
     def rank_in_row(self, rows, cols) -> np.ndarray:
         """How many friends of ``rows[i]`` have an id below ``cols[i]``."""
-        return _rank(_ids(rows), _ids(cols), self._indptr, self._indices, self._alive,
-                     self._extra, self._extra_rows, self.n)
+        return _rank(_ids(rows), _ids(cols), *self._kernel_arrays())
 
     def directed(self) -> tuple[np.ndarray, np.ndarray]:
         """All directed pairs (citizen, friend), sorted by citizen then friend."""
@@ -369,14 +402,20 @@ class FastTieTable(TieMethods):
     def has_tie(self, a, b) -> np.ndarray:
         """Whether each pair (a[k], b[k]) are friends."""
         a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
-        found = _has_tie(_ids(a), _ids(b), self._indptr, self._indices, self._alive,
-                         self._extra, self._extra_rows, self.n)
-        return found.reshape(a.shape)
+        out = np.empty(a.shape, dtype=bool)
+        kernel = _has_tie_parallel if parallel(out.size) else _has_tie_serial
+        kernel(_ids(a), _ids(b), out.reshape(-1), *self._kernel_arrays())
+        return out
+
+    def _kernel_arrays(self) -> tuple:
+        """The arrays every row kernel reads: base CSR with its mask, overflow, ``n``."""
+        return (self._indptr, self._indices, self._alive, self._extra, self._extra_rows,
+                self.n)
 
     def spread(self, citizens, values: np.ndarray, into: np.ndarray) -> None:
         """Add ``values[c]`` to ``into[f]`` for every friend ``f`` of each of ``citizens``."""
         _spread(_ids(citizens), np.ascontiguousarray(values, dtype=np.float64), into,
-                self._indptr, self._indices, self._alive, self._extra, self._extra_rows, self.n)
+                *self._kernel_arrays())
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """For each citizen, the sum of ``values`` over its friends."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
@@ -66,24 +67,55 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
         friend_score_sum: Each citizen's sum of friends' scores, if already known.
     """
     n = score.size
-    row = {"tick": tick, "mean_score": float(score.mean()) if n else 0.0}
-    counts = np.bincount(grade, minlength=4)
+    if friend_score_sum is None:
+        friend_score_sum = neighbour_sum(csr, score)
+    sums = _citizen_sums(np.asarray(score, dtype=np.float64), np.asarray(grade),
+                         np.asarray(listed), np.asarray(wrongful), np.asarray(stigmatised),
+                         np.asarray(degree, dtype=np.int64),
+                         np.asarray(friend_score_sum, dtype=np.float64))
+    counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s2, s12 = sums
+    row = {"tick": tick, "mean_score": float(score_sum / n) if n else 0.0}
     for k, g in enumerate(GRADES):
         row[f"share_{g}"] = counts[k] / n
-    row["listed_count"] = int(np.count_nonzero(listed))
-    row["wrongful_count"] = int(np.count_nonzero(listed & wrongful))
-    row["stigmatised_count"] = int(np.count_nonzero(stigmatised))
-    ends = int(degree.sum())
-    row["ties"] = ends // 2
+    row["listed_count"] = int(listed_n)
+    row["wrongful_count"] = int(wrongful_n)
+    row["stigmatised_count"] = int(stigmatised_n)
+    row["ties"] = int(ends) // 2
     row["mean_degree"] = float(np.float64(ends) / n) if n else 0.0
-    row["isolates"] = int(np.count_nonzero(degree == 0))
+    row["isolates"] = int(isolates)
     n_comp, largest = component_stats(csr)
     row["components"] = n_comp
     row["largest_component_share"] = float(largest / n) if n else 0.0
-    if friend_score_sum is None:
-        friend_score_sum = neighbour_sum(csr, score)
-    row["score_assortativity"] = score_assortativity(score, degree, friend_score_sum)
+    s1 = float(np.asarray(friend_score_sum, dtype=np.float64).sum())
+    row["score_assortativity"] = _assortativity(int(ends), s1, float(s2), float(s12))
     return row
+
+
+@numba.njit(cache=True, nogil=True)
+def _citizen_sums(score, grade, listed, wrongful, stigmatised, degree, friend_score_sum):
+    """One pass over the citizens: grade counts, listed, wrongfully listed, stigmatised and
+    isolated counts, tie ends, and the score sums (of scores; of squared scores per tie end;
+    of score times friends' score sum). Scores are whole numbers: every sum is exact.
+    """
+    counts = np.zeros(4, dtype=np.int64)
+    listed_n = wrongful_n = stigmatised_n = isolates = ends = 0
+    score_sum = s2 = s12 = 0.0
+    for x in range(score.size):
+        counts[grade[x]] += 1
+        if listed[x]:
+            listed_n += 1
+            if wrongful[x]:
+                wrongful_n += 1
+        if stigmatised[x]:
+            stigmatised_n += 1
+        d = degree[x]
+        ends += d
+        if d == 0:
+            isolates += 1
+        score_sum += score[x]
+        s2 += score[x] * score[x] * d
+        s12 += score[x] * friend_score_sum[x]
+    return counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s2, s12
 
 
 def neighbour_sum(adjacency, values: np.ndarray) -> np.ndarray:
@@ -116,12 +148,16 @@ def score_assortativity(score: np.ndarray, degree: np.ndarray,
     """
     score = np.asarray(score, dtype=np.float64)
     friend_score_sum = np.asarray(friend_score_sum, dtype=np.float64)
-    two_m = int(np.asarray(degree).sum())
+    return _assortativity(int(np.asarray(degree).sum()), float(friend_score_sum.sum()),
+                          float(np.dot(score * score, degree)), float(score @ friend_score_sum))
+
+
+def _assortativity(two_m: int, s1: float, s2: float, s12: float) -> float:
+    """:func:`score_assortativity` from its sums (``S1`` is the friends' score sums' total,
+    each score counted once per friend).
+    """
     if two_m == 0:
         return float("nan")
-    s1 = float(friend_score_sum.sum())  # = sum(degree * score), each score counted per friend
-    s2 = float(np.dot(score * score, degree))
-    s12 = float(score @ friend_score_sum)
     if all(x.is_integer() and abs(x) < 2.0**53 for x in (s1, s2, s12)):
         s1, s2, s12 = int(s1), int(s2), int(s12)  # exact: whole-number scores
     numerator = two_m * s12 - s1 * s1

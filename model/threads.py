@@ -1,17 +1,25 @@
 """When the compiled kernels of the array engine share the work between threads.
 
-A kernel over ``size`` items (citizens, ties, draws) runs on every core numba is allowed
-(``NUMBA_NUM_THREADS``, by default all) from :data:`PARALLEL_FROM` items on, and on one
-thread below. Each item's result is computed alone, so the results are the same bits either
-way; only the time differs. Small runs stay on one thread, so that sweep workers (one per
-core) do not compete for the cores.
+A kernel over ``size`` items (citizens, ties, queries, draws) runs on every thread numba is
+allowed (``NUMBA_NUM_THREADS``, by default one per core) from :data:`PARALLEL_FROM` items
+on, and on one thread below: starting the threads costs tens of microseconds. Each item's
+result is computed alone, so the results are the same bits either way; only the time
+differs. Sweep workers run their kernels on one thread (:func:`one_thread`): a sweep already
+keeps every core busy with one worker each.
 """
 
 from __future__ import annotations
 
-PARALLEL_FROM = 1 << 18  # about a quarter of a million items
+PARALLEL_FROM = 1 << 14  # items: 16,384
 
 
 def parallel(size: int) -> bool:
     """Whether a kernel over ``size`` items should use several threads."""
     return size >= PARALLEL_FROM
+
+
+def one_thread() -> None:
+    """Run this thread's kernels on one thread from now on (numba's setting is per thread)."""
+    import numba
+
+    numba.set_num_threads(1)

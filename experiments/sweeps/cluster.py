@@ -14,7 +14,7 @@ from typing import Any
 
 from spiral.experiments.sweeps.executors import WORKER_DIED
 from spiral.experiments.sweeps.spec import SweepError
-from spiral.experiments.sweeps.tasks import RunBatch, RunTask, execute, failed_record, tasks_of
+from spiral.experiments.sweeps.tasks import RunBatch, RunTask, execute_in_worker, failed_record, tasks_of
 
 CONNECT_TIMEOUT_S = 5
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
@@ -60,7 +60,7 @@ def run_dask(tasks: list[RunTask | RunBatch], finished, *, client, prefix: str =
     from distributed import as_completed
 
     by_key = {f"{prefix}-{task.key}": task for task in tasks}
-    futures = [client.submit(execute, task, key=key, pure=False)
+    futures = [client.submit(execute_in_worker, task, key=key, pure=False)
                for key, task in by_key.items()]
     try:
         for future in as_completed(futures):

@@ -32,6 +32,7 @@ from spiral.experiments.sweeps.tasks import (  # noqa: F401 - re-exported
     RunTask,
     batches,
     execute,
+    execute_in_worker,
     execute_run,
     failed_record,
     tasks_of,
@@ -237,7 +238,7 @@ def _worker_main(conn, parent: int) -> None:
             return
         if task is None:
             return
-        result = execute(task)
+        result = execute_in_worker(task)
         try:
             conn.send(result)
         except (EOFError, OSError):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spiral.experiments.common.manifest import seed_text
+from spiral.model.threads import one_thread
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ def execute(item: RunTask | RunBatch) -> list[tuple[dict, dict | None]]:
     if isinstance(item, RunTask):
         return [execute_run(item)]
     return execute_batch(item)
+
+
+def execute_in_worker(item: RunTask | RunBatch) -> list[tuple[dict, dict | None]]:
+    """:func:`execute` in a sweep worker (a pool process, a Dask worker): the engine's
+    kernels run on one thread there, as a sweep keeps every core busy with a worker each.
+    """
+    one_thread()
+    return execute(item)
 
 
 def execute_run(task: RunTask) -> tuple[dict, dict | None]:
