@@ -171,8 +171,17 @@ def uniform(key: int, phase: int, month: int, *words) -> np.ndarray | float:
 
 def phase_keys(keys: np.ndarray, phase: int, month: int) -> np.ndarray:
     """:func:`phase_key` of several runs at once (uint64 array, one per run key)."""
-    return np.array([phase_key(int(k), phase, month) for k in np.asarray(keys).ravel()],
-                    dtype=np.uint64).reshape(np.shape(keys))
+    keys = np.asarray(keys, dtype=np.uint64)
+    out = np.empty(keys.shape, dtype=np.uint64)
+    _phase_keys(keys.reshape(-1), np.uint64(phase), np.uint64(month), out.reshape(-1))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _phase_keys(keys, phase, month, out):
+    for k in range(keys.size):
+        h = _mix(keys[k] + (phase + _ONE) * _GOLDEN)
+        out[k] = _mix(h + (month + _ONE) * _GOLDEN)
 
 
 def uniform_from(start, *words) -> np.ndarray:

@@ -19,7 +19,8 @@ def test_quick_bench_reports_every_figure(quick_report, capsys):
     report = quick_report
     assert [row["n"] for row in report["engine"]] == [300, 1000]
     for row in report["engine"]:
-        for key in ("build_s", "setup_s", "tick_s", "tick_engine_only_s", "spmv_s",
+        for key in ("build_s", "setup_s", "tick_s", "tick_engine_only_s", "tick_one_thread_s",
+                    "spmv_s",
                     "tick_over_spmv", "peak_rss_mb", "us_per_agent_tick"):
             assert row[key] > 0, key
         assert row["tick_over_spmv"] == pytest.approx(row["tick_s"] / row["spmv_s"], rel=0.01)

@@ -105,11 +105,13 @@ def small_runs(scenario: str, *, quick: bool, seed: int, note=print) -> list[dic
 
 
 def small_vs_big(report: dict) -> list[dict]:
-    """Each small-runs row against the largest single run's throughput (no per-month measures)."""
+    """Each small-runs row against the largest single run's throughput on one thread, without
+    per-month measures (sweep workers run on one thread each).
+    """
     if not report.get("small_runs") or not report["engine"]:
         return []
     big = max(report["engine"], key=lambda r: r["n"])
-    big_rate = big["n"] / big["tick_engine_only_s"]  # citizen-months per second, one thread
+    big_rate = big["n"] / big["tick_one_thread_s"]  # citizen-months per second, one thread
     return [{"n": r["n"], "big_n": big["n"], "big_citizen_months_per_s": round(big_rate),
              "ratio": round(r["citizen_months_per_s_per_worker"] / big_rate, 2),
              "unbatched_ratio": round(r["unbatched_citizen_months_per_s_per_worker"]
