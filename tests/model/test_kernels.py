@@ -66,12 +66,14 @@ def test_components_stay_exact_under_random_batches_of_cuts_and_joins(kind):
     rng = np.random.default_rng(7)
     for trial in range(15):
         n = int(rng.integers(2, 150))
-        graph = {"tree": lambda: nx.random_labeled_tree(n, seed=trial),
-                 "path": lambda: nx.path_graph(n),
-                 "sparse": lambda: nx.gnm_random_graph(n, int(n * rng.uniform(0.5, 3)),
-                                                       seed=trial),
-                 "small world": lambda: nx.connected_watts_strogatz_graph(
-                     max(n, 5), 4, 0.1, seed=trial)}[kind]()
+        if kind == "tree":
+            graph = nx.random_labeled_tree(n, seed=trial)
+        elif kind == "path":
+            graph = nx.path_graph(n)
+        elif kind == "sparse":
+            graph = nx.gnm_random_graph(n, int(n * rng.uniform(0.5, 3)), seed=trial)
+        else:
+            graph = nx.connected_watts_strogatz_graph(max(n, 5), 4, 0.1, seed=trial)
         n = graph.number_of_nodes()
         e = np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2)
         fast = FastTieTable(n, e[:, 0], e[:, 1], compact_share=float(rng.choice([0.02, 10])))
