@@ -2,6 +2,8 @@
 component forest stays exact under random cuts and joins on many kinds of graph.
 """
 
+import contextlib
+
 import networkx as nx
 import numba
 import numpy as np
@@ -98,10 +100,8 @@ def test_sweep_workers_run_kernels_on_one_thread():
     seen = []
 
     def worker():
-        try:
-            execute_in_worker(object())  # not a task: fails after the thread setting
-        except Exception:  # noqa: BLE001 - only the setting matters here
-            pass
+        with contextlib.suppress(Exception):  # not a task: fails after the thread setting
+            execute_in_worker(object())
         seen.append(numba.get_num_threads())
 
     thread = threading.Thread(target=worker)
