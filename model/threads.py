@@ -10,16 +10,19 @@ keeps every core busy with one worker each.
 
 from __future__ import annotations
 
+import numba
+
 PARALLEL_FROM = 1 << 14  # items: 16,384
 
 
 def parallel(size: int) -> bool:
-    """Whether a kernel over ``size`` items should use several threads."""
-    return size >= PARALLEL_FROM
+    """Whether a kernel over ``size`` items should use several threads (never when this
+    thread may use only one: then no parallel region is started at all, so callers in
+    several threads of one process never meet in numba's threading layer).
+    """
+    return size >= PARALLEL_FROM and numba.get_num_threads() > 1
 
 
 def one_thread() -> None:
     """Run this thread's kernels on one thread from now on (numba's setting is per thread)."""
-    import numba
-
     numba.set_num_threads(1)

@@ -102,9 +102,9 @@ def test_sweep_workers_run_kernels_on_one_thread():
     def worker():
         with contextlib.suppress(Exception):  # not a task: fails after the thread setting
             execute_in_worker(object())
-        seen.append(numba.get_num_threads())
+        seen.extend([numba.get_num_threads(), threads.parallel(2**40)])
 
     thread = threading.Thread(target=worker)
     thread.start()
     thread.join()
-    assert seen == [1]
+    assert seen == [1, False], "one thread, and no parallel region started at all"
