@@ -2,18 +2,19 @@
 
 Counting components from scratch costs several sparse products per month at 1.1 million
 citizens. :class:`Connectivity` instead keeps a spanning forest of the friendship network
-(parent pointers, each node's depth, children lists, the size of every tree) and repairs it
-after each batch of changes, compiled with numba (the repair is a sequence of small walks
-along the trees, which numpy cannot vectorise):
+(parent pointers, each node's depth, children lists, the size of every tree, and a component
+label for every citizen) and repairs it after each batch of changes, compiled with numba (the
+repair is a sequence of small walks along the trees, which numpy cannot vectorise):
 
-* a new tie between two trees joins them: the smaller tree is re-rooted at its end of the
-  tie and hung below the other end;
+* a new tie inside one component changes nothing (two label reads); a new tie between two
+  trees joins them: the smaller tree is re-rooted at its end of the tie, hung below the
+  other end and given the other tree's label;
 * cutting a tie outside the forest changes nothing; cutting a forest tie detaches the
   subtree below it. Its top is hung again below its shallowest friend outside the subtree
   (a friend is outside if walking up from it does not lead to the top: a few steps in a
   shallow tree). Only if the top has no such friend is the subtree searched for a member
   that has one (the subtree is then re-rooted there); if none has, the subtree is a
-  component of its own;
+  component of its own, with a new label;
 * depths are kept exact, so that every walk is short; when repairs have made a tree much
   deeper than the forest grown at the start, the forest is grown afresh (O(ties)).
 
