@@ -135,26 +135,16 @@ def component_stats(adjacency) -> tuple[int, int]:
     return int(n_comp), int(np.bincount(labels).max())
 
 
-def score_assortativity(score: np.ndarray, degree: np.ndarray,
-                        friend_score_sum: np.ndarray) -> float:
+def _assortativity(two_m: int, s1: float, s2: float, s12: float) -> float:
     """Pearson correlation of scores across ties (NaN without ties or variance).
 
     Over the directed pairs (a, b) of every tie both ways, both ends have the same mean and
-    variance, so with ``2m = sum(degree)``, ``S1 = sum(degree * score)``,
-    ``S2 = sum(degree * score**2)`` and ``S12 = sum(score * friend_score_sum)`` the
-    correlation is ``(2m * S12 - S1**2) / (2m * S2 - S1**2)``: O(citizens) from the friends'
-    score sums. Whole-number scores make the sums exact, so the result does not depend on
-    summation order (both drivers get the same bits).
-    """
-    score = np.asarray(score, dtype=np.float64)
-    friend_score_sum = np.asarray(friend_score_sum, dtype=np.float64)
-    return _assortativity(int(np.asarray(degree).sum()), float(friend_score_sum.sum()),
-                          float(np.dot(score * score, degree)), float(score @ friend_score_sum))
-
-
-def _assortativity(two_m: int, s1: float, s2: float, s12: float) -> float:
-    """:func:`score_assortativity` from its sums (``S1`` is the friends' score sums' total,
-    each score counted once per friend).
+    variance, so with ``2m = sum(degree)``, ``S1 = sum(degree * score)`` (the total of the
+    friends' score sums), ``S2 = sum(degree * score**2)`` and
+    ``S12 = sum(score * friend_score_sum)`` the correlation is
+    ``(2m * S12 - S1**2) / (2m * S2 - S1**2)``: O(citizens) from the friends' score sums.
+    Whole-number scores make the sums exact, so the result does not depend on summation
+    order (both drivers get the same bits).
     """
     if two_m == 0:
         return float("nan")
