@@ -31,9 +31,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from spiral.model import rules
@@ -339,27 +341,43 @@ class BatchRecorder:
                             else friend_score_sum[a:b])
 
     def data(self) -> list[RunData]:
-        """Each run's tidy tables."""
+        """Each run's tidy tables (each run's events are built when first read)."""
         out = [recorder.data() for recorder in self.recorders]
-        if not self.log.chunks:
-            for run, data in enumerate(out):
-                data.events = EventLog(self.recorders[run].log.ids).table()  # empty
-            return out
-        events = self.log.arrays()
-        citizen, other = events["citizen"], events["other"]
-        block = np.searchsorted(self.offsets, citizen, side="right") - 1
-        order = np.argsort(block, kind="stable")  # each run's rows keep the table's order
-        bounds = np.searchsorted(block[order], np.arange(self.runs + 1))
+        events = _BatchEvents(self.log.snapshot(), self.offsets,
+                              [recorder.log.ids for recorder in self.recorders])
         for run, data in enumerate(out):
-            rows = order[bounds[run]:bounds[run + 1]]
-            if rows.size == 0:
-                data.events = EventLog(self.recorders[run].log.ids).table()  # empty
-                continue
-            offset, ids = self.offsets[run], self.recorders[run].log.ids
-            theirs = other[rows]
-            data.events = event_table(
-                tick=events["tick"][rows], event=events["event"][rows],
-                citizen=(citizen[rows] - offset).astype(ids),
-                other=np.where(theirs >= 0, theirs - offset, -1).astype(ids),
-                detail=events["detail"][rows])
+            data.events = functools.partial(events.table, run)
         return out
+
+
+class _BatchEvents:
+    """The events of a batch split into each run's table, in its own citizen numbers.
+
+    The batch's log is sorted once, when the first run's table is asked for.
+    """
+
+    def __init__(self, log: EventLog, offsets: np.ndarray, ids: list) -> None:
+        self.log, self.offsets, self.ids = log, offsets, ids
+        self._sorted = None
+
+    def table(self, run: int) -> pd.DataFrame:
+        """Run ``run``'s events table (sorted by tick, event, citizen, other)."""
+        if not self.log.chunks:
+            return EventLog(self.ids[run]).table()  # empty
+        if self._sorted is None:
+            events = self.log.arrays()
+            block = np.searchsorted(self.offsets, events["citizen"], side="right") - 1
+            order = np.argsort(block, kind="stable")  # each run's rows keep the table's order
+            bounds = np.searchsorted(block[order], np.arange(self.offsets.size))
+            self._sorted = events, order, bounds
+        events, order, bounds = self._sorted
+        rows = order[bounds[run]:bounds[run + 1]]
+        if rows.size == 0:
+            return EventLog(self.ids[run]).table()  # empty
+        offset, ids = self.offsets[run], self.ids[run]
+        theirs = events["other"][rows]
+        return event_table(
+            tick=events["tick"][rows], event=events["event"][rows],
+            citizen=(events["citizen"][rows] - offset).astype(ids),
+            other=np.where(theirs >= 0, theirs - offset, -1).astype(ids),
+            detail=events["detail"][rows])

@@ -26,8 +26,6 @@ Sum narrow columns in float64 (pandas sums float32 in float32).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numba
 import numpy as np
 import pandas as pd
@@ -37,16 +35,46 @@ from spiral.model.params import GRADES
 MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
 
 
-@dataclass
 class RunData:
-    """The tidy tables of one run (pandas DataFrames)."""
+    """The tidy tables of one run (pandas DataFrames).
 
-    timeseries: pd.DataFrame
-    episodes: pd.DataFrame
-    events: pd.DataFrame
-    citizens: pd.DataFrame
-    initial_ties: pd.DataFrame
-    tracked: pd.DataFrame
+    A table may be given as a function of no arguments that builds it: it is built the first
+    time it is read, and kept. The recorders pass ``events`` and ``initial_ties`` this way,
+    so a run whose tables are only summarised (a sweep run) never builds them.
+    """
+
+    TABLES = ("timeseries", "episodes", "events", "citizens", "initial_ties", "tracked")
+
+    def __init__(self, timeseries, episodes, events, citizens, initial_ties, tracked) -> None:
+        self._tables = dict(zip(self.TABLES, (timeseries, episodes, events, citizens,
+                                              initial_ties, tracked), strict=True))
+
+    def _table(self, name: str) -> pd.DataFrame:
+        table = self._tables[name]
+        if callable(table):  # built on first use (a DataFrame is not callable)
+            table = self._tables[name] = table()
+        return table
+
+    def _set(self, name: str, table) -> None:
+        self._tables[name] = table
+
+    def __getstate__(self) -> dict:
+        """Pickled with every table built (a builder may hold a whole batch's events)."""
+        return {"_tables": {name: self._table(name) for name in self.TABLES}}
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{name}={'<not built>' if callable(t) else len(t)}"
+                           for name, t in self._tables.items())
+        return f"RunData({shapes})"
+
+
+def _table_property(name: str) -> property:
+    return property(lambda self: self._table(name), lambda self, t: self._set(name, t),
+                    doc=f"The ``{name}`` table.")
+
+
+for _name in RunData.TABLES:
+    setattr(RunData, _name, _table_property(_name))
 
 
 def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, csr,
@@ -245,6 +273,12 @@ class EventLog:
                            others.tolist(), texts.tolist(), strict=True))
         return out
 
+    def snapshot(self) -> EventLog:
+        """The events so far, as a log that later events do not change."""
+        copy = EventLog(self.ids)
+        copy.chunks = list(self.chunks)  # the chunks' arrays are never changed once added
+        return copy
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The events as arrays sorted by (tick, event, citizen, other); ``event`` as codes."""
         sizes = [c.size for _, _, c, _, _ in self.chunks]
@@ -419,19 +453,16 @@ class Recorder:
         if rows[-1]["tick"] != last_tick:
             rows.append(tick_measures(tick=last_tick, **state))
         timeseries = pd.DataFrame(rows)
-        episodes, events, citizens = self._episodes_table(), self._events_table(), \
-            self._citizen_table()
-        return RunData(timeseries, episodes, events, citizens, self._initial_ties(),
-                       self._tracked_table())
+        # the events and the starting network are built when first read (of the events so
+        # far: the log may grow if the run goes on)
+        return RunData(timeseries, self._episodes_table(), self.log.snapshot().table,
+                       self._citizen_table(), self._initial_ties, self._tracked_table())
 
     def _initial_ties(self) -> pd.DataFrame:
         u = np.repeat(np.arange(self.n, dtype=self._ids), np.diff(self._indptr0))
         keep = u < self._indices0
         return pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(self._ids)},
                             copy=False)
-
-    def _events_table(self) -> pd.DataFrame:
-        return self.log.table()
 
     def _tracked_table(self) -> pd.DataFrame:
         if not self._tracked:

@@ -16,6 +16,8 @@ a run's tables afterwards lives here:
 * :mod:`~spiral.experiments.measures.spillover`: guilt by association among the never-listed,
   alone and against the paired run;
 * :mod:`~spiral.experiments.measures.network`: network and grade measures at the end;
+* :mod:`~spiral.experiments.measures.averages`: the mean and median every measure reports,
+  computed on arrays as pandas computes them;
 * :mod:`~spiral.experiments.measures.bands`: percentiles of score and contacts by months
   since listing (the spiral charts' numbers);
 * :mod:`~spiral.experiments.measures.summary`: :func:`summarise_run`, the headline measures
@@ -32,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+from spiral.experiments.measures.averages import mean, median
 from spiral.experiments.measures.bands import (
     MIN_EPISODES,
     SPIRAL_MONTHS,
@@ -70,6 +73,7 @@ from spiral.experiments.measures.summary import (
     variant_measures,
 )
 from spiral.experiments.measures.variants import (
+    Twin,
     coalition_values,
     dividends,
     ladder,
@@ -88,6 +92,7 @@ __all__ = [
     "SPIRAL_MONTHS",
     "Episodes",
     "Measure",
+    "Twin",
     "amplification",
     "at_risk_pairs",
     "coalition_values",
@@ -98,6 +103,8 @@ __all__ = [
     "episode_losses",
     "isolation",
     "ladder",
+    "mean",
+    "median",
     "network_summary",
     "paired_spillover",
     "percentiles_since_listing",

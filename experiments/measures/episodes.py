@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from spiral.experiments.measures.averages import mean, median
 
 RECOVERY_POINTS = 5  # a score within this many points of its pre-listing level has recovered
 
@@ -50,6 +51,7 @@ class Episodes:
         self.contacts = column["contacts"]
         self.delisting = column.get("delisting_tick")
         self.wrongful = listed["wrongful"].to_numpy(dtype=bool) if "wrongful" in listed else None
+        self.scripted = listed["scripted"].to_numpy(dtype=bool) if "scripted" in listed else None
         self.episode = _episode_numbers(self.citizen_of_row, self.listing_of_row)
         self.count = int(self.episode.max()) + 1 if self.rows else 0
         self.citizen = np.zeros(self.count, dtype=self.citizen_of_row.dtype)
@@ -118,7 +120,7 @@ class Episodes:
         if not had.any():
             return math.nan
         after = self.contacts[rows][had].astype(np.float64)
-        return float(pd.Series((before[had] - after) / before[had]).mean())
+        return mean((before[had] - after) / before[had])
 
     def distinct(self, rows: np.ndarray) -> int:
         """Number of episodes among the rows selected by the mask ``rows``."""
@@ -136,7 +138,7 @@ class Episodes:
         first_zero = _first_by(self.episode[zero], self.months[zero], self.count)
         share = first_zero.size / self.distinct(after)
         return {"isolated_share": float(share),
-                "months_to_isolation": _median(first_zero)}
+                "months_to_isolation": median(first_zero)}
 
     def scar(self, *, after_months: tuple[int, ...] = (6, 12), prefix: str = "",
              wrongful_only: bool = False) -> dict[str, float]:
@@ -165,20 +167,18 @@ class Episodes:
         for k in after_months:
             at = months_out == k
             if at.any():
-                out[f"scar_score_{k}m"] = float(
-                    pd.Series(score_before[episodes[at]] - score[at]).mean())
-                out[f"scar_contacts_{k}m"] = float(
-                    pd.Series(contacts_before[episodes[at]] - contacts[at]).mean())
+                out[f"scar_score_{k}m"] = mean(score_before[episodes[at]] - score[at])
+                out[f"scar_contacts_{k}m"] = mean(contacts_before[episodes[at]] - contacts[at])
         back = score >= score_before[episodes] - RECOVERY_POINTS
         first = _first_by(episodes[back], months_out[back], self.count)
         if first.size:
-            out["months_to_recover"] = _median(first)
+            out["months_to_recover"] = median(first)
         out["recovered_share"] = float(first.size / n_ended)
         contacts_back = contacts >= contacts_before[episodes]
         first_contacts = _first_by(episodes[contacts_back], months_out[contacts_back],
                                    self.count)
         if first_contacts.size:
-            out["months_to_recover_contacts"] = _median(first_contacts)
+            out["months_to_recover_contacts"] = median(first_contacts)
         return {prefix + k: v for k, v in out.items()}
 
 
@@ -187,10 +187,6 @@ def _first_by(episodes: np.ndarray, months: np.ndarray, count: int) -> np.ndarra
     first = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, episodes, months)
     return first[first < np.iinfo(np.int64).max]
-
-
-def _median(values: np.ndarray) -> float:
-    return float(pd.Series(values).median()) if len(values) else math.nan
 
 
 def _episode_numbers(citizen: np.ndarray, listing_tick: np.ndarray) -> np.ndarray:

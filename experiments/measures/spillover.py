@@ -11,10 +11,9 @@ Both read the ``citizens`` table (one row per citizen at the end of a run, as wr
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
+from spiral.experiments.measures.averages import mean
 from spiral.model.records import MAX_HOPS
 
 HOP_BANDS = ((1, "1"), (2, "2"), (3, "3plus"))
@@ -36,20 +35,20 @@ def spillover(citizens: pd.DataFrame) -> dict[str, float]:
     contact_change = _difference(citizens, "final_contacts", "initial_contacts")
     grade_d = (citizens["final_grade"] == "D").to_numpy(dtype=bool)
     out = {
-        "friends_score_change": _mean(score_change[friends]),
-        "others_score_change": _mean(score_change[others]),
-        "friends_contact_change": _mean(contact_change[friends]),
-        "others_contact_change": _mean(contact_change[others]),
-        "never_listed_grade_D_share": _mean(grade_d[never]),
-        "friends_grade_D_share": _mean(grade_d[friends]),
+        "friends_score_change": mean(score_change[friends]),
+        "others_score_change": mean(score_change[others]),
+        "friends_contact_change": mean(contact_change[friends]),
+        "others_contact_change": mean(contact_change[others]),
+        "never_listed_grade_D_share": mean(grade_d[never]),
+        "friends_grade_D_share": mean(grade_d[friends]),
     }
     initial = citizens["initial_contacts"].to_numpy().astype(np.int64)
     had = never & (initial > 0)
     lost = np.clip(-contact_change[had], 0, None)
-    out["never_listed_contact_loss_share"] = _mean(lost / initial[had])
+    out["never_listed_contact_loss_share"] = mean(lost / initial[had])
     hops = citizens["hops_to_listed"].to_numpy()
     for band, label in HOP_BANDS:
-        out[f"score_change_hops_{label}"] = _mean(score_change[never & _in_band(hops, band)])
+        out[f"score_change_hops_{label}"] = mean(score_change[never & _in_band(hops, band)])
     return out
 
 
@@ -63,11 +62,6 @@ def _difference(table: pd.DataFrame, first: str, second: str) -> np.ndarray:
     wide = np.float64 if table[first].dtype.kind == "f" or table[second].dtype.kind == "f" \
         else np.int64
     return table[first].to_numpy().astype(wide) - table[second].to_numpy().astype(wide)
-
-
-def _mean(values: np.ndarray) -> float:
-    """The mean as pandas computes it (NaN skipped; NaN if nothing)."""
-    return float(pd.Series(values).mean()) if len(values) else math.nan
 
 
 def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[str, float]:
@@ -101,13 +95,13 @@ def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[
     contacts_gap = _difference(both, "cf_contacts", "fb_contacts")
     pushed = (citizens["final_grade"] == "D").to_numpy(dtype=bool) \
         & ~(aligned["final_grade"] == "D").to_numpy(dtype=bool)
-    out = {"friends_score_gap": _mean(score_gap[friends]),
-           "friends_contacts_gap": _mean(contacts_gap[friends]),
-           "never_listed_score_gap": _mean(score_gap[never]),
-           "pushed_to_grade_D_share": _mean(pushed[never])}
+    out = {"friends_score_gap": mean(score_gap[friends]),
+           "friends_contacts_gap": mean(contacts_gap[friends]),
+           "never_listed_score_gap": mean(score_gap[never]),
+           "pushed_to_grade_D_share": mean(pushed[never])}
     hops = citizens["hops_to_listed"].to_numpy()
     for band, label in HOP_BANDS:
-        out[f"score_gap_hops_{label}"] = _mean(score_gap[never & _in_band(hops, band)])
+        out[f"score_gap_hops_{label}"] = mean(score_gap[never & _in_band(hops, band)])
     counted = never & (hops >= 1)
     by_hop = pd.Series(score_gap[counted]).groupby(hops[counted]).mean()
     reached = by_hop[by_hop >= REACH_MIN_POINTS].index

@@ -19,27 +19,29 @@ from spiral.experiments.measures.episodes import Episodes
 from spiral.experiments.measures.network import network_summary
 from spiral.experiments.measures.registry import BY_NAME, HORIZONS, PAIRED
 from spiral.experiments.measures.spillover import paired_spillover, spillover
-from spiral.experiments.measures.variants import dividends, ladder, shapley, twin_losses
+from spiral.experiments.measures.variants import Twin, dividends, ladder, shapley
 
 UNLISTED = "unlisted"
 CONTRASTS = (("spiral", "penalty"), ("spiral", "chain"), ("penalty", "no_denied"))
 
 
 def variant_measures(data, twin=None) -> dict[str, float]:
-    """The per-variant measures of one variant's tables (``twin``: the unlisted twin's)."""
+    """The per-variant measures of one variant's tables (``twin``: the unlisted twin's
+    tables, or its prepared :class:`~spiral.experiments.measures.variants.Twin`).
+    """
     episodes = Episodes(data.episodes)
     out: dict[str, float] = {"listing_episodes": episodes.count}
-    tracked = twin.tracked if twin is not None else None
+    if not isinstance(twin, Twin):
+        twin = Twin(twin.tracked if twin is not None else None)
     for h in HORIZONS:
-        lost = twin_losses(data.episodes, tracked, h)
+        lost = twin.losses(episodes, h)
         out[f"score_loss_{h}m"] = lost["score"]
         out[f"contact_loss_{h}m"] = lost["contacts"]
         out[f"score_drop_{h}m"] = episodes.mean_loss(h)
         out[f"contact_drop_{h}m"] = episodes.contact_loss_share(h)
         out[f"episodes_observed_{h}m"] = float(episodes.at_month(h)[0].size)
     for which in ("scripted", "background"):
-        out[f"score_loss_12m_{which}"] = twin_losses(data.episodes, tracked, 12,
-                                                     which=which)["score"]
+        out[f"score_loss_12m_{which}"] = twin.losses(episodes, 12, which=which)["score"]
     out.update(episodes.isolation())
     out.update(spillover(data.citizens))
     out.update(episodes.scar())
@@ -58,6 +60,7 @@ def summarise_run(variants: dict, *, main: str, baseline: str | None) -> dict:
         baseline: The variant it is compared with (paired spillover), or None.
     """
     twin = variants.get(UNLISTED)
+    twin = Twin(twin.tracked if twin is not None else None)  # indexed once for every variant
     per = {name: variant_measures(data, twin) for name, data in variants.items()}
     out: dict = {}
     for name, values in per.items():

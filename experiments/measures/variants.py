@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from spiral.experiments.measures.episodes import Episodes
 
 CHANNELS = "SNF"
 # ladder variant -> the channels it switches on
@@ -48,47 +49,70 @@ def twin_losses(listed: pd.DataFrame, twin_tracked: pd.DataFrame, horizon: int,
         the twin's contacts the listed lack) and ``episodes`` (how many were observed that
         long), NaN where none.
     """
-    mask = listed["months_since_listing"].to_numpy() == horizon
-    if which != "all" and "scripted" in listed:
-        mask &= listed["scripted"].to_numpy(bool) == (which == "scripted")
-    rows = np.flatnonzero(mask)
-    out = {"score": math.nan, "contacts": math.nan, "episodes": float(rows.size)}
-    if rows.size == 0 or twin_tracked is None or twin_tracked.empty:
+    return Twin(twin_tracked).losses(Episodes(listed), horizon, which=which)
+
+
+class Twin:
+    """The unlisted twin's ``tracked`` table, indexed once by (month, citizen).
+
+    :meth:`losses` is :func:`twin_losses` for a variant's prepared episodes; a run's variants
+    and horizons share one index.
+    """
+
+    def __init__(self, tracked: pd.DataFrame | None) -> None:
+        self.empty = tracked is None or tracked.empty
+        if self.empty:
+            return
+        self.citizen = tracked["citizen"].to_numpy(np.int64)
+        self.tick = tracked["tick"].to_numpy(np.int64)
+        self.score = tracked["score"].to_numpy(np.float64)
+        self.contacts = tracked["contacts"].to_numpy(np.float64)
+        self.width = int(self.citizen.max(initial=0)) + 1
+        keys = self.tick * self.width + self.citizen
+        if keys.size < 2 or bool((np.diff(keys) > 0).all()):  # a run's table: in key order
+            self.order, self.keys = None, keys
+        else:
+            self.order = np.argsort(keys, kind="stable")  # the first of equal rows wins
+            self.keys = keys[self.order]
+
+    def rows(self, citizens: np.ndarray, ticks: np.ndarray) -> np.ndarray:
+        """The row of each (citizen, tick) in the table, -1 where there is none."""
+        citizens = np.asarray(citizens, dtype=np.int64)
+        ticks = np.asarray(ticks, dtype=np.int64)
+        if self.empty or self.keys.size == 0:
+            return np.full(citizens.shape, -1, dtype=np.int64)
+        valid = (citizens >= 0) & (citizens < self.width) & (ticks >= 0)
+        wanted = np.where(valid, ticks * self.width + citizens, -1)
+        pos = np.minimum(np.searchsorted(self.keys, wanted), self.keys.size - 1)
+        hit = valid & (self.keys[pos] == wanted)
+        found = pos if self.order is None else self.order[pos]
+        return np.where(hit, found, -1)
+
+    def losses(self, listed: Episodes, horizon: int, *, which: str = "all"
+               ) -> dict[str, float]:
+        """See :func:`twin_losses`; ``listed`` is the variant's :class:`Episodes`."""
+        mask = listed.months == horizon
+        if which != "all" and listed.scripted is not None:
+            mask &= listed.scripted == (which == "scripted")
+        rows = np.flatnonzero(mask)
+        out = {"score": math.nan, "contacts": math.nan, "episodes": float(rows.size)}
+        if rows.size == 0 or self.empty:
+            return out
+        where = self.rows(listed.citizen_of_row[rows], listed.tick[rows])
+        found = where >= 0
+        if not found.any():
+            return out
+        twin = where[found]
+        mine = rows[found]
+        score = self.score[twin] - listed.score[mine].astype(np.float64)
+        twin_contacts = self.contacts[twin]
+        contacts = listed.contacts[mine].astype(np.float64)
+        had = twin_contacts > 0
+        out["score"] = float(score.mean())
+        out["contacts"] = float(((twin_contacts[had] - contacts[had]) / twin_contacts[had])
+                                .mean()) if had.any() else math.nan
+        out["episodes"] = float(found.sum())
         return out
-    where = _row_finder(twin_tracked)(listed["citizen"].to_numpy(np.int64)[rows],
-                                      listed["tick"].to_numpy(np.int64)[rows])
-    found = where >= 0
-    if not found.any():
-        return out
-    twin = where[found]
-    score = (twin_tracked["score"].to_numpy(np.float64)[twin]
-             - listed["score"].to_numpy(np.float64)[rows[found]])
-    twin_contacts = twin_tracked["contacts"].to_numpy(np.float64)[twin]
-    mine = listed["contacts"].to_numpy(np.float64)[rows[found]]
-    had = twin_contacts > 0
-    out["score"] = float(score.mean())
-    out["contacts"] = float(((twin_contacts[had] - mine[had]) / twin_contacts[had]).mean()) \
-        if had.any() else math.nan
-    out["episodes"] = float(found.sum())
-    return out
-
-
-def _row_finder(tracked: pd.DataFrame):
-    """``find(citizens, ticks)``: the row of each (citizen, tick) in ``tracked``, -1 if none."""
-    citizen = tracked["citizen"].to_numpy(np.int64)
-    tick = tracked["tick"].to_numpy(np.int64)
-
-    def find(citizens: np.ndarray, ticks: np.ndarray) -> np.ndarray:
-        width = int(max(tick.max(initial=0), ticks.max(initial=0))) + 2
-        keys = citizen * width + tick
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-        wanted = citizens * width + ticks
-        pos = np.minimum(np.searchsorted(ordered, wanted), max(ordered.size - 1, 0))
-        hit = ordered[pos] == wanted if ordered.size else np.zeros(wanted.shape, bool)
-        return np.where(hit, order[pos], -1)
-
-    return find
 
 
 def coalition_values(values: dict[str, float]) -> dict[str, float]:

@@ -106,3 +106,37 @@ def test_a_scripted_listing_outside_one_run_is_refused_not_moved_to_the_next():
     with pytest.raises(InputError, match="citizen 60"):
         BatchEngine(BUSY, seeds=[1, 2], listings=[ScriptedListing(60, 2)])
     assert np.all(BatchEngine(BUSY, seeds=[1]).block_of == 0)
+
+
+def _built(data, name: str) -> bool:
+    return not callable(data._tables[name])
+
+
+def test_events_are_built_when_read_and_are_those_of_the_month_data_was_called():
+    batch = BatchEngine(BUSY, seeds=[5, 6])
+    batch.run(6)
+    early = batch.data()
+    alone = ArrayEngine(BUSY, seed=6)
+    alone.run(6)
+    lone = alone.data()
+    assert not _built(early[1], "events") and not _built(lone, "events")
+    batch.run(6)  # the run goes on: tables taken before keep their month
+    alone.run(6)
+    assert early[1].events.equals(lone.events) and len(early[1].events) > 0
+    assert int(early[1].events["tick"].max()) == 6 and _built(early[1], "events")
+    assert early[1].initial_ties.equals(lone.initial_ties)
+    final = batch.data()[1]
+    assert int(final.events["tick"].max()) == 12
+    assert final.events.equals(alone.data().events)
+
+
+def test_pickled_tables_carry_every_table_built():
+    import pickle
+
+    batch = BatchEngine(BUSY, seeds=[5, 6])
+    batch.run()
+    data = batch.data()[0]
+    copy = pickle.loads(pickle.dumps(data))
+    assert all(_built(copy, name) for name in TABLES)
+    assert "<not built>" not in repr(copy) and "<not built>" in repr(batch.data()[1])
+    assert_same_run(copy, data, "pickled")

@@ -8,7 +8,7 @@ import inspect
 from spiral.experiments import measures
 
 SUBMODULES = ("episodes", "spillover", "network", "bands", "summary", "registry", "variants",
-              "loop")
+              "loop", "averages")
 
 
 def test_package_reexports_every_public_function_and_class():
