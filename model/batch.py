@@ -15,8 +15,10 @@ What keeps each run exactly the run it would be alone:
   homophily rewiring) looks only inside the citizen's block;
 * collisions between replacement proposals (:func:`spiral.model.rules.resolve_new_ties`) can
   only happen inside a block, and the canonical order within a block is the lone run's;
-* each run has its own :class:`~spiral.model.records.Recorder`, fed with its block's part of
-  every event and state, in its own citizen numbers.
+* one :class:`BatchRecorder` keeps the whole batch's events, episodes and tracked citizens
+  in batch numbers (one call per event and month, whatever the number of runs) and cuts them
+  into each run's tables at the end, in that run's numbers, order and dtypes; the
+  model-level measures are computed run by run on each block.
 
 So ``BatchEngine(params, seeds=[a, b, c]).data()`` equals ``[ArrayEngine(params, seed=s).data()
 for s in (a, b, c)]`` table for table, whatever the batch size (tests/model/test_batch.py).
@@ -44,8 +46,22 @@ from spiral.model.engine import ArrayEngine, _starting_csr, as_edges
 from spiral.model.fast_ties import FastTieTable
 from spiral.model.initial import InitialState, ScriptedListing, initial_state, listings_by_tick
 from spiral.model.networks import EdgeArrays, build_edges
-from spiral.model.params import ParameterError, Params
-from spiral.model.records import EventLog, Recorder, RunData, event_table
+from spiral.model.params import GRADES, ParameterError, Params
+from spiral.model.records import (
+    TRACKED_DTYPES,
+    EventLog,
+    Recorder,
+    RunData,
+    _compact_scores,
+    _empty,
+    _episode_dtypes,
+    _index_dtype,
+    event_table,
+    hops_from,
+    initial_ties_table,
+    tick_measures,
+    tracked_ids,
+)
 from spiral.model.streams import make_streams, resolve_seed
 
 
@@ -224,130 +240,108 @@ class _Block:
         return int(sizes.size), int(sizes.max())
 
 
-class _Discard(EventLog):
-    """The event log of a run inside a batch: its events are kept by the batch's log."""
+class BatchRecorder(Recorder):
+    """The recorder of a whole batch, in batch numbers; its tables are split by run at the end.
 
-    def add(self, tick, kind, citizens, others, details) -> None:
-        return
-
-    def table(self):
-        """Nothing here: the batch builds the run's table (an empty one only where needed)."""
-        return None
-
-
-class BatchRecorder:
-    """One :class:`Recorder` per run of a batch; every call is split by block.
-
-    Citizens (and the other citizen of a pair) are given to each run's recorder in that
-    run's numbering, in the order they came (the canonical order within a block).
+    Events, listing episodes, tracked citizens and the end state are kept once for the batch
+    (one call per event and month, whatever the number of runs); only the model-level
+    measures are computed run by run, each on its block. :meth:`data` cuts every table into
+    the runs' tables, in each run's own numbering, order and dtypes: the tables each run
+    gets alone.
     """
 
     def __init__(self, offsets, indptr, indices, labels, *, tracks, collect, ties) -> None:
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.runs = self.offsets.size - 1
+        self.sizes = np.diff(self.offsets)
+        self.block_of = np.repeat(np.arange(self.runs, dtype=np.int64), self.sizes)
+        tracked = [tracked_ids(t, int(n)) + self.offsets[run]
+                   for run, (t, n) in enumerate(zip(tracks, self.sizes, strict=True))]
+        super().__init__(int(self.offsets[-1]), indptr, indices, track=np.concatenate(
+            [np.zeros(0, dtype=np.int64), *tracked]), collect=collect)
+        self.run_labels = list(labels)
+        self._tracked_bounds = np.cumsum([0, *(t.size for t in tracked)])
         self._adjacency = _Adjacency(ties)
-        self.log = EventLog(np.int64)  # every run's events, in batch numbers
-        self.recorders = []
+        self.run_rows: list[list[dict]] = [[] for _ in range(self.runs)]
+
+    def _measure(self, tick, state: dict, friend_score_sum) -> None:
+        """Each run's model-level measures, on its block of the state and the adjacency."""
+        for run in range(self.runs):
+            self.run_rows[run].append(self._run_measures(run, tick, state, friend_score_sum))
+        self.rows.append({"tick": tick})  # measured months (the runs' rows hold the values)
+
+    def _run_measures(self, run: int, tick, state: dict, friend_score_sum=None) -> dict:
+        a, b = int(self.offsets[run]), int(self.offsets[run + 1])
+        part = {k: v[a:b] for k, v in state.items() if k != "csr"}
+        return tick_measures(tick=tick, csr=_Block(self._adjacency, tick, a, b), **part,
+                             friend_score_sum=None if friend_score_sum is None
+                             else friend_score_sum[a:b])
+
+    def data(self) -> list[RunData]:  # type: ignore[override]
+        """Each run's tidy tables (each run's events are built when first read)."""
+        last_tick, state = self._last_state
+        episodes = self._episode_columns(self.block_of)
+        bounds = (None if episodes is None else  # each run's rows: one slice
+                  np.searchsorted(self.block_of[episodes["citizen"]], np.arange(self.runs + 1)))
+        hops = hops_from(np.flatnonzero(self.ever_listed), self._indptr0, self._indices0,
+                         self.n)
+        events = _BatchEvents(self.log.snapshot(), self.offsets,
+                              [_index_dtype(int(n)) for n in self.sizes])
+        out = []
         for run in range(self.runs):
             a, b = int(self.offsets[run]), int(self.offsets[run + 1])
-            lo, hi = int(indptr[a]), int(indptr[b])
-            self.recorders.append(Recorder(
-                b - a, np.asarray(indptr[a:b + 1]) - lo, np.asarray(indices[lo:hi]) - a,
-                labels[run], track=tracks[run], collect=collect))
-            self.recorders[-1].log = _Discard(self.recorders[-1].log.ids)
-        self._collect = collect
-
-    @property
-    def collect(self) -> bool:
-        """Collect the model-level measures every month (set on every run's recorder)."""
-        return self._collect
-
-    @collect.setter
-    def collect(self, value: bool) -> None:
-        self._collect = value
-        for recorder in self.recorders:
-            recorder.collect = value
-
-    def _split(self, citizens, *aligned):
-        """(run, local citizens, aligned arrays) for each run with citizens in the call."""
-        citizens = np.asarray(citizens, dtype=np.int64).ravel()
-        if citizens.size == 0:
-            return
-        block = np.searchsorted(self.offsets, citizens, side="right") - 1
-        order = np.argsort(block, kind="stable")
-        block, citizens = block[order], citizens[order]
-        aligned = [None if x is None or np.ndim(x) == 0 else np.asarray(x).ravel()[order]
-                   for x in aligned]
-        bounds = np.searchsorted(block, np.arange(self.runs + 1))
-        for run in np.unique(block):
-            s = slice(bounds[run], bounds[run + 1])
-            offset = self.offsets[run]
-            yield int(run), citizens[s] - offset, [x if x is None else x[s] for x in aligned]
-
-    # Events go to one log in batch numbers, split by run when the tables are built.
-    def cuts(self, tick, droppers, dropped, rule) -> None:  # noqa: D102
-        self.log.add(tick, "cut", droppers, np.asarray(dropped, dtype=np.int64).ravel(), rule)
-
-    def rewires(self, tick, citizens, new_friends, how) -> None:  # noqa: D102
-        self.log.add(tick, "rewire", citizens, np.asarray(new_friends, dtype=np.int64).ravel(),
-                     how)
-
-    def hearings(self, tick, citizens, listed_friends) -> None:  # noqa: D102
-        self.log.add(tick, "heard", citizens,
-                     np.asarray(listed_friends, dtype=np.int64).ravel(), "")
-
-    def reconnections(self, tick, citizens, friends) -> None:  # noqa: D102
-        self.log.add(tick, "reconnect", citizens, np.asarray(friends, dtype=np.int64).ravel(),
-                     "restored")
-
-    def turnover(self, tick, citizens, lapsed, new_friends) -> None:  # noqa: D102
-        self.log.add(tick, "lapse", citizens, np.asarray(lapsed, dtype=np.int64).ravel(),
-                     "turnover")
-        self.log.add(tick, "closure", citizens,
-                     np.asarray(new_friends, dtype=np.int64).ravel(), "turnover")
-
-    def delisting(self, tick, citizens, wrongful) -> None:  # noqa: D102
-        self.log.add(tick, "delisting", citizens, -1,
-                     np.where(np.asarray(wrongful, dtype=bool).ravel(), "wrongful",
-                              "rightful").astype(object))
-        for run, local, (flags,) in self._split(citizens, wrongful):
-            self.recorders[run].delisting(tick, local, flags)
-
-    def listing(self, tick, citizens, wrongful, *, score_before, degree_before, friends,
-                scripted=False) -> None:
-        """New listings: each run's episodes, with the friends who are in that run."""
-        citizens = np.asarray(citizens, dtype=np.int64).ravel()
-        scripted = np.broadcast_to(np.asarray(scripted, dtype=bool), citizens.shape)
-        self.log.add(tick, "listing", citizens, -1,
-                     np.where(np.asarray(wrongful, dtype=bool).ravel(), "wrongful",
-                              "rightful").astype(object))
-        friends = np.asarray(friends, dtype=np.int64).ravel()
-        friend_block = np.searchsorted(self.offsets, friends, side="right") - 1
-        for run, local, (flags, score, degree, script) in self._split(
-                citizens, wrongful, score_before, degree_before, scripted):
-            mine = friends[friend_block == run] - self.offsets[run]
-            self.recorders[run].listing(tick, local, flags, score_before=score,
-                                        degree_before=degree, friends=mine, scripted=script)
-
-    def record(self, tick, *, score, grade, listed, wrongful, stigmatised, degree, csr,
-               friend_score_sum=None) -> None:
-        """The month's state: each run's slice, its part of the adjacency built on demand."""
-        for run, recorder in enumerate(self.recorders):
-            a, b = int(self.offsets[run]), int(self.offsets[run + 1])
-            recorder.record(tick, score=score[a:b], grade=grade[a:b], listed=listed[a:b],
-                            wrongful=wrongful[a:b], stigmatised=stigmatised[a:b],
-                            degree=degree[a:b], csr=_Block(self._adjacency, tick, a, b),
-                            friend_score_sum=None if friend_score_sum is None
-                            else friend_score_sum[a:b])
-
-    def data(self) -> list[RunData]:
-        """Each run's tidy tables (each run's events are built when first read)."""
-        out = [recorder.data() for recorder in self.recorders]
-        events = _BatchEvents(self.log.snapshot(), self.offsets,
-                              [recorder.log.ids for recorder in self.recorders])
-        for run, data in enumerate(out):
-            data.events = functools.partial(events.table, run)
+            rows = list(self.run_rows[run])
+            if rows[-1]["tick"] != last_tick:
+                rows.append(self._run_measures(run, last_tick, state))
+            out.append(RunData(
+                pd.DataFrame(rows), self._run_episodes(episodes, bounds, run),
+                functools.partial(events.table, run),
+                self._citizen_table(a, b, hops, self.run_labels[run]),
+                functools.partial(_initial_ties_of, self._indptr0, self._indices0, a, b),
+                self._run_tracked(run)))
         return out
+
+    def _run_episodes(self, columns, bounds, run: int) -> pd.DataFrame:
+        """Run ``run``'s slice of the batch's episode columns, as its lone table."""
+        a, b = int(self.offsets[run]), int(self.offsets[run + 1])
+        n = b - a
+        if columns is None or bounds[run] == bounds[run + 1]:
+            return _empty(_episode_dtypes(n))
+        citizen = columns["citizen"]
+        start, end = int(bounds[run]), int(bounds[run + 1])
+        ticks = columns["tick"][start:end]
+        small = _index_dtype(max(end - start, n, int(ticks.max()) + 2))
+        out = {name: values[start:end] for name, values in columns.items()}
+        out["citizen"] = out["citizen"] - np.asarray(a, dtype=citizen.dtype)
+        for name in ("citizen", "listing_tick", "tick", "months_since_listing",
+                     "delisting_tick"):
+            out[name] = out[name].astype(small, copy=False)
+        score = out["score"]
+        if score.dtype != np.float32:  # whole-number scores are held in float32, as alone
+            out["score"] = _compact_scores(score)
+        return pd.DataFrame(out, copy=False)
+
+    def _run_tracked(self, run: int) -> pd.DataFrame:
+        """Run ``run``'s rows of the tracked citizens, as its lone table."""
+        first, stop = int(self._tracked_bounds[run]), int(self._tracked_bounds[run + 1])
+        if first == stop or not self._tracked:
+            return _empty(TRACKED_DTYPES)
+
+        def column(k):
+            return np.stack([item[k][first:stop] for item in self._tracked]).ravel()
+
+        return pd.DataFrame({
+            "citizen": column(1) - self.offsets[run],
+            "tick": np.repeat(np.array([t for t, *_ in self._tracked], dtype=np.int64),
+                              stop - first),
+            "score": column(2), "contacts": column(3),
+            "grade": np.asarray(GRADES)[column(4)], "listed": column(5)}, copy=False)
+
+
+def _initial_ties_of(indptr, indices, a: int, b: int) -> pd.DataFrame:
+    """The ``initial_ties`` table of citizens ``a`` to ``b - 1`` (one run) of a batch's CSR."""
+    lo, hi = int(indptr[a]), int(indptr[b])
+    return initial_ties_table(indptr[a:b + 1] - lo, indices[lo:hi] - a, _index_dtype(b - a))
 
 
 class _BatchEvents:

@@ -26,11 +26,13 @@ Sum narrow columns in float64 (pandas sums float32 in float32).
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
-from spiral.model.params import GRADES
+from spiral.model.params import GRADES, ParameterError
 
 MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
 
@@ -325,7 +327,7 @@ class Recorder:
         self.n = n
         self._ids = _index_dtype(n)  # dtype of citizen ids in the tables
         self.collect = collect
-        self.track_ids = np.asarray(sorted({int(c) for c in track}), dtype=np.int64)
+        self.track_ids = tracked_ids(track, n)
         self._tracked: list[tuple] = []
         self._indptr0 = np.asarray(initial_indptr)
         self._indices0 = np.asarray(initial_indices)
@@ -430,8 +432,7 @@ class Recorder:
         state = {"score": score, "grade": grade, "listed": listed, "wrongful": wrongful,
                  "stigmatised": stigmatised, "degree": degree, "csr": csr}
         if self.collect or not self.rows:
-            self.rows.append(tick_measures(tick=tick, friend_score_sum=friend_score_sum,
-                                           **state))
+            self._measure(tick, state, friend_score_sum)
         self._last_state = (tick, state)
         if self.track_ids.size:
             ids = self.track_ids
@@ -445,6 +446,10 @@ class Recorder:
         # records again, so references suffice (copied when the tables are built)
         self._final = (score, degree, grade, listed, stigmatised)
 
+    def _measure(self, tick, state: dict, friend_score_sum) -> None:
+        """Append the month's model-level measures to ``rows``."""
+        self.rows.append(tick_measures(tick=tick, friend_score_sum=friend_score_sum, **state))
+
     # --- output ------------------------------------------------------------------------
     def data(self) -> RunData:
         """The run's tidy tables."""
@@ -453,21 +458,20 @@ class Recorder:
         if rows[-1]["tick"] != last_tick:
             rows.append(tick_measures(tick=last_tick, **state))
         timeseries = pd.DataFrame(rows)
+        episodes = self._episode_columns()
+        episodes = (_empty(_episode_dtypes(self.n)) if episodes is None
+                    else pd.DataFrame(episodes, copy=False))  # fresh arrays: no copies
         # the events and the starting network are built when first read (of the events so
-        # far: the log may grow if the run goes on)
-        return RunData(timeseries, self._episodes_table(), self.log.snapshot().table,
-                       self._citizen_table(), self._initial_ties, self._tracked_table())
-
-    def _initial_ties(self) -> pd.DataFrame:
-        u = np.repeat(np.arange(self.n, dtype=self._ids), np.diff(self._indptr0))
-        keep = u < self._indices0
-        return pd.DataFrame({"u": u[keep], "v": self._indices0[keep].astype(self._ids)},
-                            copy=False)
+        # far: the log may grow if the run goes on); the builders hold arrays, never the
+        # recorder, which holds the engine's state
+        return RunData(timeseries, episodes, self.log.snapshot().table,
+                       self._citizen_table(), functools.partial(
+                           initial_ties_table, self._indptr0, self._indices0, self._ids),
+                       self._tracked_table())
 
     def _tracked_table(self) -> pd.DataFrame:
         if not self._tracked:
-            return _empty({"citizen": np.int64, "tick": np.int64, "score": np.float64,
-                           "contacts": np.int64, "grade": object, "listed": bool})
+            return _empty(TRACKED_DTYPES)
         sizes = [ids.size for _, ids, _, _, _, _ in self._tracked]
         return pd.DataFrame({  # one table from the monthly arrays (no frame per month)
             "citizen": np.concatenate([ids for _, ids, _, _, _, _ in self._tracked]),
@@ -477,19 +481,24 @@ class Recorder:
             "grade": np.asarray(GRADES)[np.concatenate([g for *_, g, _ in self._tracked])],
             "listed": np.concatenate([li for *_, li in self._tracked])}, copy=False)
 
-    def _episodes_table(self) -> pd.DataFrame:
+    def _episode_columns(self, block_of=None) -> dict[str, np.ndarray] | None:
+        """The columns of the ``episodes`` table (None without episodes).
+
+        Rows are in (listing month, citizen, month) order; with ``block_of`` (each citizen's
+        run in a batch) in (run, listing month, citizen, month) order, so that each run's
+        rows are one slice.
+        """
         if not self._traj:
-            small = _index_dtype(max(self.n, 2))
-            return _empty({"citizen": small, "listing_tick": small, "tick": small,
-                           "months_since_listing": small, "score": np.float32,
-                           "contacts": np.int32, "listed": bool, "wrongful": bool,
-                           "scripted": bool, "delisting_tick": small})
+            return None
         # rows of each episode: one per month from the month before its listing to the last
-        # month recorded, placed straight into (listing tick, citizen, tick) order
+        # month recorded, placed straight into their order
         first = self.episode_tick - 1
         last = max(t for t, _, _, _ in self._traj)
         rows = last - first + 1
-        episodes = np.lexsort((self.episode_citizen, self.episode_tick))
+        keys = (self.episode_citizen, self.episode_tick)
+        if block_of is not None:
+            keys = (*keys, block_of[self.episode_citizen])
+        episodes = np.lexsort(keys)
         block = np.zeros(rows.size, dtype=np.int64)
         block[episodes] = np.cumsum(rows[episodes]) - rows[episodes]
         total = int(rows.sum())
@@ -517,29 +526,65 @@ class Recorder:
         ticks = np.arange(total, dtype=small) - per_row(block - first)
         start = per_row(self.episode_tick)
         end = per_row(self.episode_end)
-        return pd.DataFrame({
-            "citizen": per_row(self.episode_citizen), "listing_tick": start,
-            "tick": ticks, "months_since_listing": ticks - start, "score": score,
-            "contacts": contacts, "listed": (ticks >= start) & ((end < 0) | (ticks < end)),
-            "wrongful": np.repeat(self.episode_wrongful[episodes], sizes),
-            "scripted": np.repeat(self.episode_scripted[episodes], sizes),
-            "delisting_tick": end}, copy=False)  # fresh arrays: no need to copy them again
+        return {"citizen": per_row(self.episode_citizen), "listing_tick": start,
+                "tick": ticks, "months_since_listing": ticks - start, "score": score,
+                "contacts": contacts,
+                "listed": (ticks >= start) & ((end < 0) | (ticks < end)),
+                "wrongful": np.repeat(self.episode_wrongful[episodes], sizes),
+                "scripted": np.repeat(self.episode_scripted[episodes], sizes),
+                "delisting_tick": end}
 
-    def _citizen_table(self) -> pd.DataFrame:
+    def _citizen_table(self, a: int = 0, b: int | None = None, hops=None,
+                       labels=None) -> pd.DataFrame:
+        """The ``citizens`` table of citizens ``a`` to ``b - 1`` (all: the whole run)."""
+        b = self.n if b is None else b
         score, degree, grade, listed, stigmatised = self._final
+        if hops is None:
+            hops = hops_from(np.flatnonzero(self.ever_listed), self._indptr0, self._indices0,
+                             self.n)
         table = pd.DataFrame({
-            "citizen": np.arange(self.n, dtype=self._ids),
-            "initial_score": _compact_scores(self.initial_score),
-            "final_score": _compact_scores(score),
-            "initial_contacts": _compact_counts(self.initial_degree),
-            "final_contacts": _compact_counts(degree),
-            "final_grade": np.asarray(GRADES)[grade],
-            "listed_at_end": listed.copy(), "ever_listed": self.ever_listed.copy(),
-            "friend_of_listed": self.exposed & ~self.ever_listed,
-            "hops_to_listed": hops_from(np.flatnonzero(self.ever_listed), self._indptr0,
-                                        self._indices0, self.n),
-            "stigmatised": stigmatised.copy(),
+            "citizen": np.arange(b - a, dtype=_index_dtype(b - a)),
+            "initial_score": _compact_scores(self.initial_score[a:b]),
+            "final_score": _compact_scores(score[a:b]),
+            "initial_contacts": _compact_counts(self.initial_degree[a:b]),
+            "final_contacts": _compact_counts(degree[a:b]),
+            "final_grade": np.asarray(GRADES)[grade[a:b]],
+            "listed_at_end": listed[a:b].copy(), "ever_listed": self.ever_listed[a:b].copy(),
+            "friend_of_listed": self.exposed[a:b] & ~self.ever_listed[a:b],
+            "hops_to_listed": hops[a:b],
+            "stigmatised": stigmatised[a:b].copy(),
         }, copy=False)
-        if self.labels is not None:
-            table.insert(1, "label", self.labels)
+        labels = self.labels if labels is None else labels
+        if labels is not None:
+            table.insert(1, "label", labels)
         return table
+
+
+def tracked_ids(track, n: int) -> np.ndarray:
+    """The citizens to track, sorted and once each; refused if one is not in the run."""
+    ids = np.asarray(sorted({int(c) for c in track}), dtype=np.int64)
+    if ids.size and (ids[0] < 0 or ids[-1] >= n):
+        bad = int(ids[0] if ids[0] < 0 else ids[-1])
+        raise ParameterError(f"track: citizen {bad} is not in the run (citizens are numbered "
+                             f"0 to {n - 1})")
+    return ids
+
+
+TRACKED_DTYPES = {"citizen": np.int64, "tick": np.int64, "score": np.float64,
+                  "contacts": np.int64, "grade": object, "listed": bool}
+
+
+def _episode_dtypes(n: int) -> dict:
+    """The columns of an ``episodes`` table without rows, for a run of ``n`` citizens."""
+    small = _index_dtype(max(n, 2))
+    return {"citizen": small, "listing_tick": small, "tick": small,
+            "months_since_listing": small, "score": np.float32, "contacts": np.int32,
+            "listed": bool, "wrongful": bool, "scripted": bool, "delisting_tick": small}
+
+
+def initial_ties_table(indptr, indices, ids: type) -> pd.DataFrame:
+    """The ``initial_ties`` table (one row per tie, u < v) of a starting CSR."""
+    n = len(indptr) - 1
+    u = np.repeat(np.arange(n, dtype=ids), np.diff(indptr))
+    keep = u < indices
+    return pd.DataFrame({"u": u[keep], "v": indices[keep].astype(ids)}, copy=False)

@@ -48,6 +48,7 @@ def test_batch_sizes_1_7_and_64_give_every_run_the_same_tables():
 
 def test_networks_of_different_sizes_and_tracked_citizens():
     graphs = [nx.karate_club_graph(), nx.path_graph(12), nx.watts_strogatz_graph(40, 4, 0.1, 7)]
+    graphs[1] = nx.relabel_nodes(graphs[1], {k: f"p{k}" for k in range(12)})  # named citizens
     seeds = [1, 2, 3]
     tracks = [(0, 33), (5,), ()]
     params = BUSY.replace(network="karate")
@@ -59,6 +60,14 @@ def test_networks_of_different_sizes_and_tracked_citizens():
         assert_same_run(alone.data(), data, f"network {k}")
         assert sorted(set(data.tracked["citizen"])) == sorted(tracks[k])
     assert [net["citizens"] for net in batch.networks] == [34, 12, 40]
+    assert batch.data()[1].citizens["label"].tolist()[:2] == ["p0", "p1"]
+
+
+def test_a_tracked_citizen_outside_its_run_is_refused():
+    with pytest.raises(ParameterError, match="track: citizen 50 is not in the run"):
+        BatchEngine(BUSY, seeds=[1, 2], tracks=[(50,), (3,)])  # batch id 50: run 1, citizen 0
+    with pytest.raises(ParameterError, match="track: citizen -1 is not in the run"):
+        ArrayEngine(BUSY, seed=1, track=(-1, 4))
 
 
 def test_run_scenario_with_seeds_equals_each_seed_alone():
