@@ -254,6 +254,36 @@ def _row_sums_parallel(indptr, indices, alive, values, out):
         out[x] = _row_sum(numba.int64(x), indptr, indices, alive, values)
 
 
+@numba.njit(cache=True, nogil=True)
+def _live_rows(indptr, indices, alive, extra, extra_rows, out_indptr, out):
+    """Every citizen's live friends in ascending order (its live base entries merged with its
+    overflow entries, which are never in the base) into ``out`` at ``out_indptr``: O(entries).
+    False if a row's live friends do not fill its place exactly (the degrees are wrong).
+    """
+    e = 0  # the overflow keys are sorted, so each row's are the next extra_rows[x] of them
+    n = out_indptr.size - 1
+    for x in range(n):
+        at, last = out_indptr[x], out_indptr[x + 1]
+        pos, end = indptr[x], indptr[x + 1]
+        stop = e + extra_rows[x]
+        while pos < end or e < stop:
+            if pos < end and not alive[pos]:
+                pos += 1
+                continue
+            if at >= last:
+                return False
+            if e < stop and (pos >= end or extra[e] - x * n < indices[pos]):
+                out[at] = extra[e] - x * n
+                e += 1
+            else:
+                out[at] = indices[pos]
+                pos += 1
+            at += 1
+        if at != last:
+            return False
+    return True
+
+
 class FastTieTable(TieMethods):
     """Undirected ties among ``n`` citizens, changed in place (same interface as TieTable).
 
@@ -300,8 +330,24 @@ class FastTieTable(TieMethods):
 
     def _compact(self) -> None:
         """Rebuild the base from the live ties (drops tombstones, absorbs the overflow)."""
-        u, v = self.pairs()
-        self._build(u * self.n + v)
+        total = int(self.degree.sum())
+        indptr, indices = self._live_arrays(self._indices.dtype if total < 2**31 - 1
+                                            else np.int64)
+        self._indptr, self._indices = indptr, indices
+        self._alive = np.ones(indices.size, dtype=bool)
+        self._dead = 0
+        self._extra = _EMPTY
+        self._extra_rows = np.zeros(self.n, dtype=np.int32)
+
+    def _live_arrays(self, dtype) -> tuple[np.ndarray, np.ndarray]:
+        """(indptr, indices) of the live ties as a compact CSR (``indices`` in ``dtype``)."""
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(self.degree, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=dtype)
+        if not _live_rows(self._indptr, self._indices, self._alive, self._extra,
+                          self._extra_rows, indptr, indices):
+            raise RuntimeError("tie table: the degrees do not match the live ties")
+        return indptr, indices
 
     def _changed(self) -> None:
         self.version += 1
@@ -315,10 +361,7 @@ class FastTieTable(TieMethods):
 
     def compact_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(indptr, indices) of the live ties as a compact CSR, built now: O(ties)."""
-        _, cols = self.directed()
-        indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(self.degree, out=indptr[1:])
-        return indptr, cols
+        return self._live_arrays(np.int64)
 
     @property
     def indptr(self) -> np.ndarray:
@@ -382,16 +425,8 @@ class FastTieTable(TieMethods):
 
     def directed(self) -> tuple[np.ndarray, np.ndarray]:
         """All directed pairs (citizen, friend), sorted by citizen then friend."""
-        n = self.n
-        live = self._alive
-        base_degree = np.diff(self._indptr)
-        rows = np.repeat(np.arange(n, dtype=np.int64), base_degree)[live]
-        cols = self._indices[live].astype(np.int64)
-        if self._extra.size:
-            keys = rows * n + cols
-            keys = np.insert(keys, np.searchsorted(keys, self._extra), self._extra)
-            rows, cols = keys // n, keys % n
-        return rows, cols
+        indptr, cols = self.compact_arrays()
+        return np.repeat(np.arange(self.n, dtype=np.int64), np.diff(indptr)), cols
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """All ties as (u, v) with u < v, sorted."""
