@@ -141,18 +141,17 @@ def _best_outside(x, top, parent, depth, net):
 
     ``net``: the live ties, as ``search_arrays()`` of the tie structure plus ``n``.
     """
-    indptr, indices, alive, extra, extra_rows, n = net
+    indptr, indices, alive, extra, extra_start, n = net
     best, best_depth = NONE, np.iinfo(np.int64).max
     for pos in range(indptr[x], indptr[x + 1]):
         if alive[pos]:
             y = indices[pos]
             if depth[y] < best_depth and _outside(y, top, parent, depth):
                 best, best_depth = y, depth[y]
-    if extra_rows[x]:
-        for pos in range(np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)):
-            y = extra[pos] % n
-            if depth[y] < best_depth and _outside(y, top, parent, depth):
-                best, best_depth = y, depth[y]
+    for pos in range(extra_start[x], extra_start[x + 1]):
+        y = extra[pos] - x * n
+        if depth[y] < best_depth and _outside(y, top, parent, depth):
+            best, best_depth = y, depth[y]
     return best
 
 

@@ -47,13 +47,11 @@ KEEP_COMPONENTS_FOR = 8  # batches of changes without a components question befo
 
 # --- compiled kernels: one citizen's row at a time (base row merged with its overflow) ------
 @numba.njit(cache=True, nogil=True, inline="always")
-def _extra_range(extra, extra_rows, n, x):
-    """Positions of ``x``'s overflow ties in the sorted overflow keys (``extra_rows``: how
-    many each citizen has, so that most rows need no search).
+def _extra_range(extra_start, x):
+    """Positions of ``x``'s overflow ties in the sorted overflow keys (``extra_start``: where
+    each citizen's keys start, so no row needs a search).
     """
-    if extra_rows[x] == 0:
-        return 0, 0
-    return np.searchsorted(extra, x * n), np.searchsorted(extra, (x + 1) * n)
+    return extra_start[x], extra_start[x + 1]
 
 
 # Each query kernel is one function for one item (inlined) and two loops over the items: one
@@ -61,16 +59,16 @@ def _extra_range(extra, extra_rows, n, x):
 # give the same answer. The walk merging a base row with its overflow is written out in
 # each item function: a shared walking helper measured 1.5 to 2 times slower.
 @numba.njit(cache=True, nogil=True, inline="always")
-def _incident_one(x, at, src, dst, indptr, indices, alive, extra, extra_rows, n):
+def _incident_one(x, at, src, dst, indptr, indices, alive, extra, extra_start, n):
     """Write (x, friend) for the live ties of ``x`` from position ``at`` on, friends by id."""
     pos, end = indptr[x], indptr[x + 1]
-    e, e_end = _extra_range(extra, extra_rows, n, x)
+    e, e_end = _extra_range(extra_start, x)
     while pos < end or e < e_end:
         if pos < end and not alive[pos]:
             pos += 1
             continue
-        if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
-            y = extra[e] % n
+        if e < e_end and (pos >= end or extra[e] - x * n < indices[pos]):
+            y = extra[e] - x * n
             e += 1
         else:
             y = indices[pos]
@@ -81,33 +79,33 @@ def _incident_one(x, at, src, dst, indptr, indices, alive, extra, extra_rows, n)
 
 
 @numba.njit(cache=True, nogil=True)
-def _incident_serial(nodes, starts, src, dst, indptr, indices, alive, extra, extra_rows, n):
+def _incident_serial(nodes, starts, src, dst, indptr, indices, alive, extra, extra_start, n):
     for q in range(nodes.size):
-        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_rows,
+        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_start,
                       n)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _incident_parallel(nodes, starts, src, dst, indptr, indices, alive, extra, extra_rows, n):
+def _incident_parallel(nodes, starts, src, dst, indptr, indices, alive, extra, extra_start, n):
     for q in numba.prange(nodes.size):
-        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_rows,
+        _incident_one(nodes[q], starts[q], src, dst, indptr, indices, alive, extra, extra_start,
                       n)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _nth_one(x, want, indptr, indices, alive, extra, extra_rows, n):
+def _nth_one(x, want, indptr, indices, alive, extra, extra_start, n):
     """The ``want``-th friend (by id) of ``x``; ``x`` itself if out of range."""
     if want < 0:
         return x
     pos, end = indptr[x], indptr[x + 1]
-    e, e_end = _extra_range(extra, extra_rows, n, x)
+    e, e_end = _extra_range(extra_start, x)
     seen = 0
     while pos < end or e < e_end:
         if pos < end and not alive[pos]:
             pos += 1
             continue
-        if e < e_end and (pos >= end or extra[e] % n < indices[pos]):
-            y = extra[e] % n
+        if e < e_end and (pos >= end or extra[e] - x * n < indices[pos]):
+            y = extra[e] - x * n
             e += 1
         else:
             y = numba.int64(indices[pos])
@@ -119,19 +117,19 @@ def _nth_one(x, want, indptr, indices, alive, extra, extra_rows, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def _nth_serial(rows, k, out, indptr, indices, alive, extra, extra_rows, n):
+def _nth_serial(rows, k, out, indptr, indices, alive, extra, extra_start, n):
     for q in range(rows.size):
-        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_rows, n)
+        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_start, n)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _nth_parallel(rows, k, out, indptr, indices, alive, extra, extra_rows, n):
+def _nth_parallel(rows, k, out, indptr, indices, alive, extra, extra_start, n):
     for q in numba.prange(rows.size):
-        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_rows, n)
+        out[q] = _nth_one(rows[q], k[q], indptr, indices, alive, extra, extra_start, n)
 
 
 @numba.njit(cache=True, nogil=True)
-def _rank(rows, cols, indptr, indices, alive, extra, extra_rows, n):
+def _rank(rows, cols, indptr, indices, alive, extra, extra_start, n):
     """How many friends of each row have an id below the matching ``cols``."""
     out = np.empty(rows.size, dtype=np.int64)
     for q in range(rows.size):
@@ -142,7 +140,7 @@ def _rank(rows, cols, indptr, indices, alive, extra, extra_rows, n):
                 break
             if alive[pos]:
                 count += 1
-        e, e_end = _extra_range(extra, extra_rows, n, x)
+        e, e_end = _extra_range(extra_start, x)
         if e_end > e:
             count += np.searchsorted(extra[e:e_end], x * n + c)
         out[q] = count
@@ -172,34 +170,34 @@ def _locate(rows, cols, indptr, indices):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _has_one(a, b, indptr, indices, alive, extra, extra_rows, n):
+def _has_one(a, b, indptr, indices, alive, extra, extra_start, n):
     """Whether ``a`` and ``b`` are friends (a live base entry or an overflow key)."""
     if a == b:
         return False
     pos = _locate_one(a, b, indptr, indices)
     if pos >= 0:
         return alive[pos]
-    if extra_rows[a] == 0:
-        return False
     key = a * n + b
-    at = np.searchsorted(extra, key)
-    return at < extra.size and extra[at] == key
+    for e in range(extra_start[a], extra_start[a + 1]):  # a citizen's few overflow keys
+        if extra[e] >= key:
+            return extra[e] == key
+    return False
 
 
 @numba.njit(cache=True, nogil=True)
-def _has_tie_serial(a, b, out, indptr, indices, alive, extra, extra_rows, n):
+def _has_tie_serial(a, b, out, indptr, indices, alive, extra, extra_start, n):
     for q in range(a.size):
-        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_rows, n)
+        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_start, n)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _has_tie_parallel(a, b, out, indptr, indices, alive, extra, extra_rows, n):
+def _has_tie_parallel(a, b, out, indptr, indices, alive, extra, extra_start, n):
     for q in numba.prange(a.size):
-        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_rows, n)
+        out[q] = _has_one(a[q], b[q], indptr, indices, alive, extra, extra_start, n)
 
 
 @numba.njit(cache=True, nogil=True)
-def _spread(citizens, values, into, indptr, indices, alive, extra, extra_rows, n):
+def _spread(citizens, values, into, indptr, indices, alive, extra, extra_start, n):
     """``into[f] += values[c]`` for every live tie (c, f) of each of ``citizens``."""
     for q in range(citizens.size):
         c = citizens[q]
@@ -207,9 +205,9 @@ def _spread(citizens, values, into, indptr, indices, alive, extra, extra_rows, n
         for pos in range(indptr[c], indptr[c + 1]):
             if alive[pos]:
                 into[indices[pos]] += amount
-        e, e_end = _extra_range(extra, extra_rows, n, c)
+        e, e_end = _extra_range(extra_start, c)
         for pos in range(e, e_end):
-            into[extra[pos] % n] += amount
+            into[extra[pos] - c * n] += amount
 
 
 @numba.njit(cache=True, nogil=True)
@@ -255,17 +253,16 @@ def _row_sums_parallel(indptr, indices, alive, values, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _live_rows(indptr, indices, alive, extra, extra_rows, out_indptr, out):
+def _live_rows(indptr, indices, alive, extra, extra_start, out_indptr, out):
     """Every citizen's live friends in ascending order (its live base entries merged with its
     overflow entries, which are never in the base) into ``out`` at ``out_indptr``: O(entries).
     False if a row's live friends do not fill its place exactly (the degrees are wrong).
     """
-    e = 0  # the overflow keys are sorted, so each row's are the next extra_rows[x] of them
     n = out_indptr.size - 1
     for x in range(n):
         at, last = out_indptr[x], out_indptr[x + 1]
         pos, end = indptr[x], indptr[x + 1]
-        stop = e + extra_rows[x]
+        e, stop = extra_start[x], extra_start[x + 1]
         while pos < end or e < stop:
             if pos < end and not alive[pos]:
                 pos += 1
@@ -327,6 +324,7 @@ class FastTieTable(TieMethods):
         self._dead = 0
         self._extra = _EMPTY  # sorted directed keys of ties outside the base
         self._extra_rows = np.zeros(n, dtype=np.int32)  # overflow keys of each citizen
+        self._extra_start = np.zeros(n + 1, dtype=np.int64)  # where they start in _extra
 
     def _compact(self) -> None:
         """Rebuild the base from the live ties (drops tombstones, absorbs the overflow)."""
@@ -338,6 +336,7 @@ class FastTieTable(TieMethods):
         self._dead = 0
         self._extra = _EMPTY
         self._extra_rows = np.zeros(self.n, dtype=np.int32)
+        self._extra_start = np.zeros(self.n + 1, dtype=np.int64)
 
     def _live_arrays(self, dtype) -> tuple[np.ndarray, np.ndarray]:
         """(indptr, indices) of the live ties as a compact CSR (``indices`` in ``dtype``)."""
@@ -345,7 +344,7 @@ class FastTieTable(TieMethods):
         np.cumsum(self.degree, out=indptr[1:])
         indices = np.empty(int(indptr[-1]), dtype=dtype)
         if not _live_rows(self._indptr, self._indices, self._alive, self._extra,
-                          self._extra_rows, indptr, indices):
+                          self._extra_start, indptr, indices):
             raise RuntimeError("tie table: the degrees do not match the live ties")
         return indptr, indices
 
@@ -444,7 +443,7 @@ class FastTieTable(TieMethods):
 
     def _kernel_arrays(self) -> tuple:
         """The arrays every row kernel reads: base CSR with its mask, overflow, ``n``."""
-        return (self._indptr, self._indices, self._alive, self._extra, self._extra_rows,
+        return (self._indptr, self._indices, self._alive, self._extra, self._extra_start,
                 self.n)
 
     def spread(self, citizens, values: np.ndarray, into: np.ndarray) -> None:
@@ -467,9 +466,10 @@ class FastTieTable(TieMethods):
 
     def search_arrays(self) -> tuple[np.ndarray, ...]:
         """The live structure for compiled graph searches (read only): base (indptr,
-        indices, alive), the sorted overflow keys and each citizen's count of them.
+        indices, alive), the sorted overflow keys ``x * n + y`` and where each citizen's
+        keys start in them (citizen ``x``'s are ``extra[start[x]:start[x + 1]]``).
         """
-        return self._indptr, self._indices, self._alive, self._extra, self._extra_rows
+        return self._indptr, self._indices, self._alive, self._extra, self._extra_start
 
     @property
     def connectivity(self) -> Connectivity:
@@ -519,6 +519,7 @@ class FastTieTable(TieMethods):
             gone = np.concatenate([keys[in_extra], hi[in_extra] * n + lo[in_extra]])
             self._extra = np.delete(self._extra, np.searchsorted(self._extra, gone))
             np.subtract.at(self._extra_rows, gone // n, 1)
+            np.cumsum(self._extra_rows, out=self._extra_start[1:])
         removed = keys[in_base | in_extra]
         np.subtract.at(self.degree, removed // n, 1)
         np.subtract.at(self.degree, removed % n, 1)
@@ -542,6 +543,7 @@ class FastTieTable(TieMethods):
             fresh.sort()
             self._extra = np.insert(self._extra, np.searchsorted(self._extra, fresh), fresh)
             np.add.at(self._extra_rows, fresh // n, 1)
+            np.cumsum(self._extra_rows, out=self._extra_start[1:])
         np.add.at(self.degree, lo, 1)
         np.add.at(self.degree, hi, 1)
         return keys
