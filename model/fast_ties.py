@@ -210,21 +210,6 @@ def _spread(citizens, values, into, indptr, indices, alive, extra, extra_start, 
             into[extra[pos] - c * n] += amount
 
 
-@numba.njit(cache=True, nogil=True)
-def _add_overflow_sums(extra, n, values, out):
-    """``out[x] +=`` the sum of ``values`` over ``x``'s overflow ties (summed first, in key
-    order, then added: as ``np.bincount`` with weights would).
-    """
-    pos = 0
-    while pos < extra.size:
-        row = extra[pos] // n
-        total = 0.0
-        while pos < extra.size and extra[pos] // n == row:
-            total += values[extra[pos] % n]
-            pos += 1
-        out[row] += total
-
-
 def _ids(values) -> np.ndarray:
     """Citizen ids (or counts) as a flat contiguous int64 array for the kernels."""
     return np.ascontiguousarray(values, dtype=np.int64).reshape(-1)
@@ -232,11 +217,12 @@ def _ids(values) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _row_sum(x, indptr, indices, alive, values):
-    """The sum of ``values`` over the live base ties of ``x``, in row order."""
+    """The sum of ``values`` over the base row of ``x``, in row order (a tombstone adds
+    ``value * 0``: no branch in the loop).
+    """
     total = 0.0
     for pos in range(indptr[x], indptr[x + 1]):
-        if alive[pos]:
-            total += values[indices[pos]]
+        total += values[indices[pos]] * alive[pos]
     return total
 
 
@@ -250,6 +236,20 @@ def _row_sums_serial(indptr, indices, alive, values, out):
 def _row_sums_parallel(indptr, indices, alive, values, out):
     for x in numba.prange(out.size):
         out[x] = _row_sum(numba.int64(x), indptr, indices, alive, values)
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_overflow_sums(extra, extra_start, n, values, out):
+    """``out[x] +=`` the sum of ``values`` over ``x``'s overflow ties (summed first, in key
+    order, then added), for the citizens that have any.
+    """
+    for x in range(out.size):
+        e, e_end = _extra_range(extra_start, x)
+        if e < e_end:
+            total = 0.0
+            for pos in range(e, e_end):
+                total += values[extra[pos] - x * n]
+            out[x] += total
 
 
 @numba.njit(cache=True, nogil=True)
@@ -452,12 +452,12 @@ class FastTieTable(TieMethods):
                 *self._kernel_arrays())
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """For each citizen, the sum of ``values`` over its friends."""
+        """For each citizen, the sum of ``values`` (finite numbers: scores) over its friends."""
         values = np.ascontiguousarray(values, dtype=np.float64)
         out = np.empty(self.n, dtype=np.float64)
         sums = _row_sums_parallel if parallel(self._indices.size) else _row_sums_serial
         sums(self._indptr, self._indices, self._alive, values, out)
-        _add_overflow_sums(self._extra, self.n, values, out)
+        _add_overflow_sums(self._extra, self._extra_start, self.n, values, out)
         return out
 
     def component_stats(self) -> tuple[int, int]:
