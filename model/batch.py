@@ -38,7 +38,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from spiral.model import rules
 from spiral.model.draws import phase_keys, run_key, uniform_from
@@ -59,7 +58,7 @@ from spiral.model.records import (
     event_table,
     hops_from,
     initial_ties_table,
-    tick_measures,
+    tick_measures_by_block,
     tracked_ids,
 )
 from spiral.model.streams import make_streams, resolve_seed
@@ -119,8 +118,7 @@ class BatchEngine(ArrayEngine):
         self.failures_by_run = np.zeros(k, dtype=np.int64)
         indptr, indices = _starting_csr(self.ties)
         self.recorder = BatchRecorder(offsets, indptr, indices,
-                                      [e.labels for e in parts], tracks=tracks, collect=collect,
-                                      ties=self.ties)
+                                      [e.labels for e in parts], tracks=tracks, collect=collect)
         self._record()
 
     @property
@@ -189,57 +187,6 @@ class BatchEngine(ArrayEngine):
         raise ParameterError("to_networkx is for a single run: use ArrayEngine")
 
 
-class _Adjacency:
-    """The batch's adjacency at the month last recorded, built once and shared by blocks."""
-
-    def __init__(self, ties) -> None:
-        self.ties = ties
-        self.month = -1
-        self._matrix = None
-        self._labels = None
-
-    def matrix(self, month: int):
-        """The whole batch's adjacency (CSR) at ``month``."""
-        if self._matrix is None or self.month != month:
-            self._matrix = sp.csr_array(self.ties.csr)
-            self._labels = None
-            self.month = month
-        return self._matrix
-
-    def block(self, month: int, a: int, b: int):
-        """Citizens ``a`` to ``b - 1`` (one run; no tie leaves it) as their own CSR."""
-        whole = self.matrix(month)
-        start, end = int(whole.indptr[a]), int(whole.indptr[b])
-        return sp.csr_array((whole.data[start:end], whole.indices[start:end] - a,
-                             whole.indptr[a:b + 1] - start), shape=(b - a, b - a))
-
-    def labels(self, month: int) -> np.ndarray:
-        """Component of every citizen of the batch (one search for all runs)."""
-        whole = self.matrix(month)
-        if self._labels is None:
-            self._labels = connected_components(whole, directed=False)[1]
-        return self._labels
-
-
-class _Block:
-    """One run's part of the batch's adjacency (what :func:`tick_measures` asks of it)."""
-
-    def __init__(self, shared: _Adjacency, month: int, a: int, b: int) -> None:
-        self.shared, self.month, self.a, self.b = shared, month, a, b
-
-    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """For each citizen of the run, the sum of ``values`` over its friends."""
-        return self.shared.block(self.month, self.a, self.b) @ np.asarray(values, np.float64)
-
-    def component_stats(self) -> tuple[int, int]:
-        """(components, size of the largest) of the run's network; isolates count."""
-        if self.b == self.a:
-            return 0, 0
-        _, sizes = np.unique(self.shared.labels(self.month)[self.a:self.b],
-                             return_counts=True)
-        return int(sizes.size), int(sizes.max())
-
-
 class BatchRecorder(Recorder):
     """The recorder of a whole batch, in batch numbers; its tables are split by run at the end.
 
@@ -250,7 +197,7 @@ class BatchRecorder(Recorder):
     gets alone.
     """
 
-    def __init__(self, offsets, indptr, indices, labels, *, tracks, collect, ties) -> None:
+    def __init__(self, offsets, indptr, indices, labels, *, tracks, collect) -> None:
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.runs = self.offsets.size - 1
         self.sizes = np.diff(self.offsets)
@@ -261,21 +208,36 @@ class BatchRecorder(Recorder):
             [np.zeros(0, dtype=np.int64), *tracked]), collect=collect)
         self.run_labels = list(labels)
         self._tracked_bounds = np.cumsum([0, *(t.size for t in tracked)])
-        self._adjacency = _Adjacency(ties)
         self.run_rows: list[list[dict]] = [[] for _ in range(self.runs)]
 
     def _measure(self, tick, state: dict, friend_score_sum) -> None:
-        """Each run's model-level measures, on its block of the state and the adjacency."""
-        for run in range(self.runs):
-            self.run_rows[run].append(self._run_measures(run, tick, state, friend_score_sum))
+        """Every run's model-level measures, in one pass over the batch."""
+        for run, row in enumerate(self._run_measures(tick, state, friend_score_sum)):
+            self.run_rows[run].append(row)
         self.rows.append({"tick": tick})  # measured months (the runs' rows hold the values)
 
-    def _run_measures(self, run: int, tick, state: dict, friend_score_sum=None) -> dict:
-        a, b = int(self.offsets[run]), int(self.offsets[run + 1])
-        part = {k: v[a:b] for k, v in state.items() if k != "csr"}
-        return tick_measures(tick=tick, csr=_Block(self._adjacency, tick, a, b), **part,
-                             friend_score_sum=None if friend_score_sum is None
-                             else friend_score_sum[a:b])
+    def _run_measures(self, tick, state: dict, friend_score_sum=None) -> list[dict]:
+        """:func:`~spiral.model.records.tick_measures` of each run, on its block."""
+        ties = state["csr"]
+        if friend_score_sum is None:
+            friend_score_sum = ties.neighbour_sum(state["score"])
+        return tick_measures_by_block(
+            tick=tick, offsets=self.offsets, friend_score_sum=friend_score_sum,
+            components=self._components(ties),
+            **{k: v for k, v in state.items() if k != "csr"})
+
+    def _components(self, ties) -> list[tuple[int, int]]:
+        """(components, size of the largest) of each run's network; isolates count."""
+        labels = (ties.component_labels() if hasattr(ties, "component_labels")
+                  else connected_components(ties.csr, directed=False)[1])
+        sizes = np.bincount(labels)
+        run_of_label = np.zeros(sizes.size, dtype=np.int64)
+        run_of_label[labels] = self.block_of  # a component never leaves its run
+        used = sizes > 0
+        count = np.bincount(run_of_label[used], minlength=self.runs)
+        largest = np.zeros(self.runs, dtype=np.int64)
+        np.maximum.at(largest, run_of_label[used], sizes[used])
+        return list(zip(count.tolist(), largest.tolist(), strict=True))
 
     def data(self) -> list[RunData]:  # type: ignore[override]
         """Each run's tidy tables (each run's events are built when first read)."""
@@ -287,12 +249,14 @@ class BatchRecorder(Recorder):
                          self.n)
         events = _BatchEvents(self.log.snapshot(), self.offsets,
                               [_index_dtype(int(n)) for n in self.sizes])
+        last = (self._run_measures(last_tick, state) if self.rows[-1]["tick"] != last_tick
+                else None)  # the last month's measures, if not collected
         out = []
         for run in range(self.runs):
             a, b = int(self.offsets[run]), int(self.offsets[run + 1])
             rows = list(self.run_rows[run])
-            if rows[-1]["tick"] != last_tick:
-                rows.append(self._run_measures(run, last_tick, state))
+            if last is not None:
+                rows.append(last[run])
             out.append(RunData(
                 pd.DataFrame(rows), self._run_episodes(episodes, bounds, run),
                 functools.partial(events.table, run),

@@ -252,6 +252,34 @@ def _all_roots(parent):
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def component_labels(indptr, indices):
+    """The component of every citizen of a CSR graph, numbered 0, 1, ... in the order of
+    their lowest citizen (one breadth-first pass: O(citizens + ties)).
+    """
+    n = indptr.size - 1
+    labels = np.full(n, -1, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    count = 0
+    for start in range(n):
+        if labels[start] >= 0:
+            continue
+        labels[start] = count
+        queue[0] = start
+        head, tail = 0, 1
+        while head < tail:
+            x = queue[head]
+            head += 1
+            for pos in range(indptr[x], indptr[x + 1]):
+                y = indices[pos]
+                if labels[y] < 0:
+                    labels[y] = count
+                    queue[tail] = y
+                    tail += 1
+        count += 1
+    return labels
+
+
 # --- growing the forest --------------------------------------------------------------------
 def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:

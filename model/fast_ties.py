@@ -35,7 +35,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import scipy.sparse as sp
-from spiral.model.connectivity import Connectivity
+from spiral.model.connectivity import Connectivity, component_labels
 from spiral.model.threads import parallel
 from spiral.model.ties import TieMethods, canonical_keys
 
@@ -463,6 +463,14 @@ class FastTieTable(TieMethods):
     def component_stats(self) -> tuple[int, int]:
         """Number of connected components and size of the largest (isolates count)."""
         return self.connectivity.stats()
+
+    def component_labels(self) -> np.ndarray:
+        """A label per citizen, shared by the citizens of its component only: the kept
+        forest's, or (when none is kept) from one search of the current ties, keeping none.
+        """
+        if self._connectivity is not None:
+            return self.connectivity.labels()
+        return component_labels(*self.compact_arrays())
 
     def search_arrays(self) -> tuple[np.ndarray, ...]:
         """The live structure for compiled graph searches (read only): base (indptr,

@@ -96,56 +96,81 @@ def tick_measures(*, tick, score, grade, listed, wrongful, stigmatised, degree, 
             keeps its components up to date instead of recounting them).
         friend_score_sum: Each citizen's sum of friends' scores, if already known.
     """
-    n = score.size
     if friend_score_sum is None:
         friend_score_sum = neighbour_sum(csr, score)
-    sums = _citizen_sums(np.asarray(score, dtype=np.float64), np.asarray(grade),
-                         np.asarray(listed), np.asarray(wrongful), np.asarray(stigmatised),
-                         np.asarray(degree, dtype=np.int64),
-                         np.asarray(friend_score_sum, dtype=np.float64))
-    counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s2, s12 = sums
-    row = {"tick": tick, "mean_score": float(score_sum / n) if n else 0.0}
-    for k, g in enumerate(GRADES):
-        row[f"share_{g}"] = counts[k] / n
-    row["listed_count"] = int(listed_n)
-    row["wrongful_count"] = int(wrongful_n)
-    row["stigmatised_count"] = int(stigmatised_n)
-    row["ties"] = int(ends) // 2
-    row["mean_degree"] = float(np.float64(ends) / n) if n else 0.0
-    row["isolates"] = int(isolates)
-    n_comp, largest = component_stats(csr)
-    row["components"] = n_comp
-    row["largest_component_share"] = float(largest / n) if n else 0.0
-    s1 = float(np.asarray(friend_score_sum, dtype=np.float64).sum())
-    row["score_assortativity"] = _assortativity(int(ends), s1, float(s2), float(s12))
-    return row
+    return tick_measures_by_block(
+        tick=tick, offsets=np.array([0, np.size(score)]), score=score, grade=grade,
+        listed=listed, wrongful=wrongful, stigmatised=stigmatised, degree=degree,
+        friend_score_sum=friend_score_sum, components=[component_stats(csr)])[0]
+
+
+def tick_measures_by_block(*, tick, offsets, score, grade, listed, wrongful, stigmatised,
+                           degree, friend_score_sum, components) -> list[dict]:
+    """:func:`tick_measures` of each block of citizens ``offsets[k]`` to ``offsets[k+1] - 1``
+    (the runs of a batch; no tie leaves a block), in one pass over the citizens.
+
+    ``components`` holds each block's (number of components, size of the largest).
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    sums = _block_sums(offsets, np.asarray(score, dtype=np.float64), np.asarray(grade),
+                       np.asarray(listed), np.asarray(wrongful), np.asarray(stigmatised),
+                       np.asarray(degree, dtype=np.int64),
+                       np.asarray(friend_score_sum, dtype=np.float64))
+    counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s1, s2, s12 = sums
+    rows = []
+    for k, (n_comp, largest) in enumerate(components):
+        n = int(offsets[k + 1] - offsets[k])
+        row = {"tick": tick, "mean_score": float(score_sum[k] / n) if n else 0.0}
+        for j, g in enumerate(GRADES):
+            row[f"share_{g}"] = counts[k, j] / n
+        row["listed_count"] = int(listed_n[k])
+        row["wrongful_count"] = int(wrongful_n[k])
+        row["stigmatised_count"] = int(stigmatised_n[k])
+        row["ties"] = int(ends[k]) // 2
+        row["mean_degree"] = float(np.float64(ends[k]) / n) if n else 0.0
+        row["isolates"] = int(isolates[k])
+        row["components"] = int(n_comp)
+        row["largest_component_share"] = float(largest / n) if n else 0.0
+        row["score_assortativity"] = _assortativity(int(ends[k]), float(s1[k]), float(s2[k]),
+                                                    float(s12[k]))
+        rows.append(row)
+    return rows
 
 
 @numba.njit(cache=True, nogil=True)
-def _citizen_sums(score, grade, listed, wrongful, stigmatised, degree, friend_score_sum):
-    """One pass over the citizens: grade counts, listed, wrongfully listed, stigmatised and
-    isolated counts, tie ends, and the score sums (of scores; of squared scores per tie end;
-    of score times friends' score sum). Scores are whole numbers: every sum is exact.
+def _block_sums(offsets, score, grade, listed, wrongful, stigmatised, degree,
+                friend_score_sum):
+    """One pass over the citizens of each block: grade counts, listed, wrongfully listed,
+    stigmatised and isolated counts, tie ends, and the score sums (of scores; of friends'
+    score sums; of squared scores per tie end; of score times friends' score sum), each
+    summed in citizen order. Scores are whole numbers: every sum is exact.
     """
-    counts = np.zeros(4, dtype=np.int64)
-    listed_n = wrongful_n = stigmatised_n = isolates = ends = 0
-    score_sum = s2 = s12 = 0.0
-    for x in range(score.size):
-        counts[grade[x]] += 1
-        if listed[x]:
-            listed_n += 1
-            if wrongful[x]:
-                wrongful_n += 1
-        if stigmatised[x]:
-            stigmatised_n += 1
-        d = degree[x]
-        ends += d
-        if d == 0:
-            isolates += 1
-        score_sum += score[x]
-        s2 += score[x] * score[x] * d
-        s12 += score[x] * friend_score_sum[x]
-    return counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s2, s12
+    k = offsets.size - 1
+    counts = np.zeros((k, 4), dtype=np.int64)
+    listed_n, wrongful_n = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    stigmatised_n, isolates = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    ends = np.zeros(k, np.int64)
+    score_sum, s1 = np.zeros(k), np.zeros(k)
+    s2, s12 = np.zeros(k), np.zeros(k)
+    for b in range(k):
+        for x in range(offsets[b], offsets[b + 1]):
+            counts[b, grade[x]] += 1
+            if listed[x]:
+                listed_n[b] += 1
+                if wrongful[x]:
+                    wrongful_n[b] += 1
+            if stigmatised[x]:
+                stigmatised_n[b] += 1
+            d = degree[x]
+            ends[b] += d
+            if d == 0:
+                isolates[b] += 1
+            score_sum[b] += score[x]
+            s1[b] += friend_score_sum[x]
+            s2[b] += score[x] * score[x] * d
+            s12[b] += score[x] * friend_score_sum[x]
+    return (counts, listed_n, wrongful_n, stigmatised_n, isolates, ends, score_sum, s1, s2,
+            s12)
 
 
 def neighbour_sum(adjacency, values: np.ndarray) -> np.ndarray:

@@ -166,6 +166,26 @@ def test_removing_then_re_adding_a_tie_reuses_its_slot_and_compaction_keeps_answ
     _check_same(ref, fast, np.random.default_rng(1))
 
 
+@pytest.mark.parametrize("graph", ["empty", "sparse random", "forest", "dense random"])
+def test_component_labels_with_and_without_a_kept_forest_give_the_components(graph):
+    n = 500
+    g = {"empty": lambda: nx.empty_graph(n),
+         "sparse random": lambda: nx.gnm_random_graph(n, 300, seed=3),
+         "forest": lambda: nx.disjoint_union(nx.random_labeled_tree(200, seed=1),
+                                             nx.random_labeled_tree(300, seed=2)),
+         "dense random": lambda: nx.gnm_random_graph(n, 3000, seed=3)}[graph]()
+    e = np.array(list(g.edges()), dtype=np.int64).reshape(-1, 2)
+    fast = FastTieTable(n, e[:, 0], e[:, 1])
+    want = connected_components(fast.csr, directed=False)[1]
+    searched = fast.component_labels()  # no forest kept: one search
+    assert fast._connectivity is None and _same_partition(searched, want)
+    _, first = np.unique(searched, return_index=True)  # numbered 0, 1, ... by lowest citizen
+    assert np.array_equal(np.unique(searched), np.arange(int(want.max()) + 1))
+    assert np.all(np.diff(first) > 0)
+    fast.component_stats()  # now a forest is kept and its labels are used
+    assert fast._connectivity is not None and _same_partition(fast.component_labels(), want)
+
+
 def test_compaction_in_place_equals_a_rebuild_from_the_live_ties():
     rng = np.random.default_rng(8)
     n = 300
