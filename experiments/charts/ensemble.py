@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from spiral.experiments.charts import data as cd
+from spiral.experiments.measures.averages import t_critical
 
 MIN_REPLICATES = 10  # fewer: the charts say so and claim no interval
 
@@ -88,10 +89,8 @@ def interval(values) -> dict:
     mean = float(v.mean()) if n else math.nan
     if n < 2:
         return {"n": n, "mean": mean, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    from scipy import stats
-
     sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = float(t_critical(0.95, n - 1)) * sd / math.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 

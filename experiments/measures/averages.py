@@ -1,8 +1,11 @@
-"""The mean and the median the measures report, on numpy arrays.
+"""The mean and the median the measures report, on numpy arrays; the t quantile of intervals.
 
-They give the numbers pandas gives (``Series.mean``, ``Series.median``: NaN values skipped, NaN
-when nothing is left; sums in float64) without building a Series for each of the many small
-averages of a run's summary.
+:func:`mean` and :func:`median` give the numbers pandas gives (``Series.mean``,
+``Series.median``: NaN values skipped, NaN when nothing is left) without building a Series for
+each of the many small averages of a run's summary. :func:`t_critical` is the Student t
+quantile of every confidence interval the tool reports (over replicates, sweep points,
+ensembles): ``scipy.stats.t.ppf``'s numbers from ``scipy.special``, which loads in a fraction
+of the time (a sweep computes its summary after its workers have finished).
 """
 
 from __future__ import annotations
@@ -38,3 +41,12 @@ def median(values) -> float:
     floats = values.dtype.kind == "f"
     values = values[~np.isnan(values)] if floats else values.astype(np.float64)
     return float(np.median(values)) if values.size else math.nan
+
+
+def t_critical(confidence: float, df):
+    """The Student t quantile ``t(0.5 + confidence / 2, df)`` of a two-sided interval
+    (``df`` a number or an array; the values of ``scipy.stats.t.ppf``).
+    """
+    from scipy.special import stdtrit
+
+    return stdtrit(np.asarray(df, dtype=np.float64), 0.5 + confidence / 2)

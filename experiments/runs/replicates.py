@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from spiral.experiments.common.manifest import seed_text
+from spiral.experiments.measures.averages import t_critical
 from spiral.experiments.measures.registry import split_key
 from spiral.model.errors import InputError
 
@@ -90,8 +91,6 @@ def check_replicates(value) -> int:
 
 def summary_table(summaries: list[dict], *, confidence: float = 0.95) -> pd.DataFrame:
     """Mean, sd and t-interval of every ``MEASURE__LABEL`` key over the replicates."""
-    from scipy import stats
-
     keys = list(dict.fromkeys(k for s in summaries for k in s))
     rows = []
     for key in keys:
@@ -102,7 +101,7 @@ def summary_table(summaries: list[dict], *, confidence: float = 0.95) -> pd.Data
         n = int(values.size)
         mean = float(values.mean()) if n else math.nan
         sd = float(values.std(ddof=1)) if n > 1 else math.nan
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)) \
+        half = float(t_critical(confidence, n - 1) * sd / math.sqrt(n)) \
             if n > 1 else math.nan
         rows.append({"measure": measure, "variant": label, "n": n, "mean": mean, "sd": sd,
                      "ci_low": mean - half, "ci_high": mean + half})

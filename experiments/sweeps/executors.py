@@ -180,6 +180,8 @@ def run_pool(tasks: list[RunTask], finished, workers: int, notify=None) -> None:
                                f"{task.key}; running it again on a new worker")
                 pool[k] = _Worker(context)
     finally:
+        for worker in pool:  # idle workers all leave at once, then each is waited for
+            worker.ask_to_stop()
         for worker in pool:
             worker.stop()
 
@@ -194,6 +196,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.task: RunTask | None = None
+        self.asked_to_stop = False
 
     def give(self, task: RunTask) -> None:
         self.task = task
@@ -211,12 +214,18 @@ class _Worker:
             return "died"
         return "died" if not self.process.is_alive() else None
 
+    def ask_to_stop(self) -> None:
+        """Tell an idle worker to leave (without waiting for it)."""
+        if self.task is None and not self.asked_to_stop and self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.asked_to_stop = True
+
     def stop(self) -> None:
         """Stop the worker: politely when idle, at once when it is running a run."""
         if self.process.is_alive():
             if self.task is None:
-                with contextlib.suppress(OSError):
-                    self.conn.send(None)
+                self.ask_to_stop()
                 self.process.join(2)
             if self.process.is_alive():
                 self.process.terminate()
@@ -236,8 +245,11 @@ def _worker_main(conn, parent: int) -> None:
             task = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
-            return
+        if task is None:  # done: leave at once (every result is sent; nothing to clean up)
+            conn.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         result = execute_in_worker(task)
         try:
             conn.send(result)

@@ -120,7 +120,7 @@ def _check_measure(spec: SweepSpec, key: str) -> None:
     from spiral.experiments.measures.registry import BY_NAME, split_key
 
     try:
-        measure, label = split_key(key)
+        _, label = split_key(key)
     except KeyError:
         import difflib
 

@@ -61,7 +61,7 @@ def summary_table(runs, names: list[str], *, confidence: float = 0.95):
     """
     import numpy as np
     import pandas as pd
-    from scipy import stats
+    from spiral.experiments.measures.averages import t_critical
 
     columns = ["sweep_seed", "sweep_seed_text", "point", *names, "measure", "n", "mean", "sd",
                "ci_low", "ci_high"]
@@ -75,7 +75,7 @@ def summary_table(runs, names: list[str], *, confidence: float = 0.95):
     grouped = long.groupby(["point", "measure"], observed=True, sort=True)["value"]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     params = runs.groupby("point")[names].first().reset_index() if names else None
-    tcrit = stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1))
+    tcrit = t_critical(confidence, np.maximum(out["n"].to_numpy() - 1, 1))
     half = np.where(out["n"] > 1, tcrit * out["sd"] / np.sqrt(out["n"].clip(lower=1)), np.nan)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half

@@ -101,7 +101,7 @@ def test_run_with_replicates_writes_the_summary(tmp_path):
     labels = set(table["variant"])
     assert {"unlisted", "penalty", "spiral", "chain", "spiral-penalty", "shapley-F"} <= labels
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert [r["seed_text"] for r in manifest["replicates"]][0] == "42"
+    assert manifest["replicates"][0]["seed_text"] == "42"
     assert "spiral - penalty" in proc.stdout and "rough" in proc.stdout
     listed = pd.read_csv(tmp_path / "out" / "episodes.csv")
     assert set(listed["replicate"]) == {0, 1, 2}
