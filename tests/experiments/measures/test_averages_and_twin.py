@@ -97,3 +97,13 @@ def test_one_twin_for_every_variant_gives_the_function_s_numbers(horizon):
         assert got.keys() == want.keys()
         assert all(got[k] == want[k] or (math.isnan(got[k]) and math.isnan(want[k]))
                    for k in got)
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.9, 0.95, 0.99])
+def test_t_critical_is_scipy_stats_t_ppf(confidence):
+    from scipy import stats
+
+    df = np.arange(1, 400)
+    assert np.array_equal(measures.averages.t_critical(confidence, df),
+                          stats.t.ppf(0.5 + confidence / 2, df))
+    assert float(measures.averages.t_critical(0.95, 9)) == pytest.approx(2.2621571628)
