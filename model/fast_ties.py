@@ -253,6 +253,15 @@ def _add_overflow_sums(extra, extra_start, n, values, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def _starts(counts, start):
+    """``start[x + 1] = counts[0] + ... + counts[x]`` (``start[0]`` stays 0)."""
+    total = 0
+    for x in range(counts.size):
+        total += counts[x]
+        start[x + 1] = total
+
+
+@numba.njit(cache=True, nogil=True)
 def _live_rows(indptr, indices, alive, extra, extra_start, out_indptr, out):
     """Every citizen's live friends in ascending order (its live base entries merged with its
     overflow entries, which are never in the base) into ``out`` at ``out_indptr``: O(entries).
@@ -527,7 +536,7 @@ class FastTieTable(TieMethods):
             gone = np.concatenate([keys[in_extra], hi[in_extra] * n + lo[in_extra]])
             self._extra = np.delete(self._extra, np.searchsorted(self._extra, gone))
             np.subtract.at(self._extra_rows, gone // n, 1)
-            np.cumsum(self._extra_rows, out=self._extra_start[1:])
+            _starts(self._extra_rows, self._extra_start)
         removed = keys[in_base | in_extra]
         np.subtract.at(self.degree, removed // n, 1)
         np.subtract.at(self.degree, removed % n, 1)
@@ -551,7 +560,7 @@ class FastTieTable(TieMethods):
             fresh.sort()
             self._extra = np.insert(self._extra, np.searchsorted(self._extra, fresh), fresh)
             np.add.at(self._extra_rows, fresh // n, 1)
-            np.cumsum(self._extra_rows, out=self._extra_start[1:])
+            _starts(self._extra_rows, self._extra_start)
         np.add.at(self.degree, lo, 1)
         np.add.at(self.degree, hi, 1)
         return keys
