@@ -34,7 +34,7 @@ Example::
 
 from __future__ import annotations
 
-from spiral.experiments.measures.averages import mean, median
+from spiral.experiments.measures.averages import mean, median, t_critical
 from spiral.experiments.measures.bands import (
     MIN_EPISODES,
     SPIRAL_MONTHS,
@@ -116,6 +116,7 @@ __all__ = [
     "split_key",
     "summarise",
     "summarise_run",
+    "t_critical",
     "twin_losses",
     "variant_measures",
 ]

@@ -183,10 +183,20 @@ class Episodes:
 
 
 def _first_by(episodes: np.ndarray, months: np.ndarray, count: int) -> np.ndarray:
-    """The smallest month per episode, for the episodes that appear."""
-    first = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, episodes, months)
-    return first[first < np.iinfo(np.int64).max]
+    """The smallest month per episode, for the episodes that appear (in episode order).
+
+    Months are whole: (episode, month) pairs sorted as one key each put every episode's
+    smallest month first.
+    """
+    if episodes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    months = np.asarray(months, dtype=np.int64)
+    low = int(months.min())
+    width = int(months.max()) - low + 1
+    keys = np.sort(np.asarray(episodes, dtype=np.int64) * width + (months - low))
+    episode = keys // width
+    first = np.flatnonzero(np.r_[True, episode[1:] != episode[:-1]])
+    return keys[first] - episode[first] * width + low
 
 
 def _episode_numbers(citizen: np.ndarray, listing_tick: np.ndarray) -> np.ndarray:

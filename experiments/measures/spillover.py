@@ -33,7 +33,7 @@ def spillover(citizens: pd.DataFrame) -> dict[str, float]:
     friends, others = never & friend, never & ~friend
     score_change = _difference(citizens, "final_score", "initial_score")
     contact_change = _difference(citizens, "final_contacts", "initial_contacts")
-    grade_d = (citizens["final_grade"] == "D").to_numpy(dtype=bool)
+    grade_d = _in_grade_d(citizens)
     out = {
         "friends_score_change": mean(score_change[friends]),
         "others_score_change": mean(score_change[others]),
@@ -59,9 +59,18 @@ def _in_band(hops: np.ndarray, band: int) -> np.ndarray:
 
 def _difference(table: pd.DataFrame, first: str, second: str) -> np.ndarray:
     """``table[first] - table[second]`` in float64 (scores) or int64 (counts)."""
-    wide = np.float64 if table[first].dtype.kind == "f" or table[second].dtype.kind == "f" \
-        else np.int64
-    return table[first].to_numpy().astype(wide) - table[second].to_numpy().astype(wide)
+    return _gap(table[first].to_numpy(), table[second].to_numpy())
+
+
+def _gap(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``first - second`` in float64 (scores) or int64 (counts)."""
+    wide = np.float64 if first.dtype.kind == "f" or second.dtype.kind == "f" else np.int64
+    return first.astype(wide) - second.astype(wide)
+
+
+def _in_grade_d(citizens: pd.DataFrame) -> np.ndarray:
+    """Who ends in grade D (the grades as text, whatever the column's string dtype)."""
+    return np.asarray(citizens["final_grade"].to_numpy() == "D", dtype=bool)
 
 
 def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[str, float]:
@@ -87,14 +96,10 @@ def paired_spillover(citizens: pd.DataFrame, citizens_cf: pd.DataFrame) -> dict[
         aligned = citizens_cf.iloc[where]
     never = ~citizens["ever_listed"].to_numpy(dtype=bool)
     friends = never & citizens["friend_of_listed"].to_numpy(dtype=bool)
-    both = pd.DataFrame({"cf": aligned["final_score"].to_numpy(),
-                         "fb": citizens["final_score"].to_numpy(),
-                         "cf_contacts": aligned["final_contacts"].to_numpy(),
-                         "fb_contacts": citizens["final_contacts"].to_numpy()}, copy=False)
-    score_gap = _difference(both, "cf", "fb")
-    contacts_gap = _difference(both, "cf_contacts", "fb_contacts")
-    pushed = (citizens["final_grade"] == "D").to_numpy(dtype=bool) \
-        & ~(aligned["final_grade"] == "D").to_numpy(dtype=bool)
+    score_gap = _gap(aligned["final_score"].to_numpy(), citizens["final_score"].to_numpy())
+    contacts_gap = _gap(aligned["final_contacts"].to_numpy(),
+                        citizens["final_contacts"].to_numpy())
+    pushed = _in_grade_d(citizens) & ~_in_grade_d(aligned)
     out = {"friends_score_gap": mean(score_gap[friends]),
            "friends_contacts_gap": mean(contacts_gap[friends]),
            "never_listed_score_gap": mean(score_gap[never]),

@@ -1,4 +1,6 @@
-"""The array averages give pandas' numbers; the twin comparison matches a hand computation."""
+"""The measures' helpers: array averages with pandas' numbers, the t quantile, the first month
+of each episode, the twin comparison by hand.
+"""
 
 from __future__ import annotations
 
@@ -107,3 +109,14 @@ def test_t_critical_is_scipy_stats_t_ppf(confidence):
     assert np.array_equal(measures.averages.t_critical(confidence, df),
                           stats.t.ppf(0.5 + confidence / 2, df))
     assert float(measures.averages.t_critical(0.95, 9)) == pytest.approx(2.2621571628)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(-5, 40)), max_size=60))
+def test_first_month_of_each_episode(pairs):
+    from spiral.experiments.measures.episodes import _first_by
+
+    episodes = np.array([e for e, _ in pairs], dtype=np.int64)
+    months = np.array([m for _, m in pairs], dtype=np.int64)
+    want = [min(m for e, m in pairs if e == k) for k in sorted({e for e, _ in pairs})]
+    assert _first_by(episodes, months, 13).tolist() == want
