@@ -38,7 +38,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import connected_components
 from spiral.model import rules
 from spiral.model.draws import phase_keys, run_key, uniform_from
 from spiral.model.engine import ArrayEngine, _starting_csr, as_edges
@@ -228,8 +227,12 @@ class BatchRecorder(Recorder):
 
     def _components(self, ties) -> list[tuple[int, int]]:
         """(components, size of the largest) of each run's network; isolates count."""
-        labels = (ties.component_labels() if hasattr(ties, "component_labels")
-                  else connected_components(ties.csr, directed=False)[1])
+        if hasattr(ties, "component_labels"):
+            labels = ties.component_labels()
+        else:  # the reference tie table
+            from scipy.sparse.csgraph import connected_components
+
+            labels = connected_components(ties.csr, directed=False)[1]
         sizes = np.bincount(labels)
         run_of_label = np.zeros(sizes.size, dtype=np.int64)
         run_of_label[labels] = self.block_of  # a component never leaves its run

@@ -29,7 +29,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 NONE = -1
@@ -289,6 +288,8 @@ def _bfs_forest(n: int, indptr: np.ndarray, indices: np.ndarray
     the networks of interest), the others at the lowest id of each remaining component; a
     virtual node ``n`` joined to every start makes one search cover all components.
     """
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
     graph = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     hub = int(np.argmax(np.diff(indptr)))

@@ -31,7 +31,6 @@ import functools
 import numba
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import connected_components
 from spiral.model.params import GRADES, ParameterError
 
 MAX_HOPS = 6  # hops counted from the listed; farther citizens get MAX_HOPS + 1
@@ -186,6 +185,8 @@ def component_stats(adjacency) -> tuple[int, int]:
         return adjacency.component_stats()
     if adjacency.shape[0] == 0:
         return 0, 0
+    from scipy.sparse.csgraph import connected_components
+
     n_comp, labels = connected_components(adjacency, directed=False)
     return int(n_comp), int(np.bincount(labels).max())
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -181,6 +180,8 @@ class TieTable(TieMethods):
         """Number of connected components and size of the largest (isolates count)."""
         if self.n == 0:
             return 0, 0
+        from scipy.sparse.csgraph import connected_components
+
         count, labels = connected_components(self.csr, directed=False)
         return int(count), int(np.bincount(labels).max())
 
