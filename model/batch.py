@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from spiral.model import rules
-from spiral.model.draws import phase_keys, run_key, uniform_from
+from spiral.model.draws import phase_keys, run_key, uniform_by_block, uniform_from
 from spiral.model.engine import ArrayEngine, _starting_csr, as_edges
 from spiral.model.fast_ties import FastTieTable
 from spiral.model.initial import InitialState, ScriptedListing, initial_state, listings_by_tick
@@ -134,7 +134,7 @@ class BatchEngine(ArrayEngine):
                 k: v for k, v in self._keys_cache.items() if k[1] == self.tick}
             starts = self._keys_cache[cache_key]
         if words[0] is self._everyone:  # one draw per citizen: no lookups needed
-            return uniform_from(starts[self.block_of], self.local)
+            return uniform_by_block(starts, self.offsets)
         first = np.asarray(words[0])
         start = starts[self.block_of[first]]
         rest = [self.local[np.asarray(words[1])], *words[2:]] if len(words) > 1 else []

@@ -107,6 +107,28 @@ def _draws_parallel(start, w0, w1, w2, n_words, out):
         out[k] = _draw(numba.int64(k), start, w0, w1, w2, n_words)
 
 
+@numba.njit(cache=True, inline="always")
+def _block_draw(start, local):
+    """The uniform number of the chain start -> (local) (one key word)."""
+    h = _mix(start + (numba.uint64(local) + _ONE) * _GOLDEN)
+    return numba.float64(h >> _S11) * _TO_UNIT
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_draws_serial(starts, offsets, out):
+    for b in range(offsets.size - 1):
+        for x in range(offsets[b], offsets[b + 1]):
+            out[x] = _block_draw(starts[b], x - offsets[b])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _block_draws_parallel(starts, offsets, out):
+    for b in range(offsets.size - 1):
+        first = offsets[b]
+        for x in numba.prange(first, offsets[b + 1]):
+            out[x] = _block_draw(starts[b], x - first)
+
+
 _MASK = (1 << 64) - 1
 
 
@@ -201,4 +223,18 @@ def uniform_from(start, *words) -> np.ndarray:
     out = np.empty(shape, dtype=np.float64)
     draw = _draws_parallel if parallel(out.size) else _draws_serial
     draw(start, *flat, len(words), out.reshape(-1))
+    return out
+
+
+def uniform_by_block(starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """One uniform number per citizen of several blocks (the runs of a batch): citizen ``x``
+    of block ``b`` draws from ``starts[b]`` keyed by its number in the block, ``x -
+    offsets[b]``; the same bits as :func:`uniform_from` given each citizen's start and
+    number, without building them.
+    """
+    starts = np.ascontiguousarray(starts, dtype=np.uint64)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    out = np.empty(int(offsets[-1]), dtype=np.float64)
+    draw = _block_draws_parallel if parallel(out.size) else _block_draws_serial
+    draw(starts, offsets, out)
     return out

@@ -102,3 +102,22 @@ def test_several_runs_in_one_call_draw_what_each_run_draws_alone():
         alone = np.concatenate([uniform(int(k), phase, month, np.arange(5), np.arange(1, 6))
                                 for k in keys])
         assert np.array_equal(together, alone)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_draw_per_citizen_of_each_block_is_each_run_s_own_draw(threads):
+    import numba
+    from spiral.model.draws import phase_keys, uniform_by_block
+
+    keys = np.array([run_key(s) for s in range(30)] + [2**64 - 1, 0], dtype=np.uint64)
+    sizes = np.array([(7 * k) % 23 for k in range(keys.size)]) * 900  # empty blocks too
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        together = uniform_by_block(phase_keys(keys, Phase.TURNOVER, 3), offsets)
+    finally:
+        numba.set_num_threads(before)
+    alone = np.concatenate([uniform(int(k), Phase.TURNOVER, 3, np.arange(n))
+                            for k, n in zip(keys, sizes, strict=True)])
+    assert offsets[-1] > 2**14 and np.array_equal(together, alone)  # large enough to thread
