@@ -253,6 +253,31 @@ def _add_overflow_sums(extra, extra_start, n, values, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def _csr_of_keys(keys, n, degree, indptr, indices):
+    """The CSR of the ties with sorted undirected keys ``lo * n + hi`` (lo < hi), by
+    counting: no sort. A row's friends below it come from the keys where it is ``hi``, met in
+    increasing ``lo``; those above it from the keys where it is ``lo``, met in increasing
+    ``hi``; so placing the first before the second leaves every row sorted.
+    """
+    below = np.zeros(n, dtype=np.int64)
+    for k in range(keys.size):
+        lo, hi = keys[k] // n, keys[k] % n
+        degree[lo] += 1
+        degree[hi] += 1
+        below[hi] += 1
+    for x in range(n):
+        indptr[x + 1] = indptr[x] + degree[x]
+    at_below = indptr[:-1].copy()
+    at_above = indptr[:-1] + below
+    for k in range(keys.size):
+        lo, hi = keys[k] // n, keys[k] % n
+        indices[at_above[lo]] = hi
+        at_above[lo] += 1
+        indices[at_below[hi]] = lo
+        at_below[hi] += 1
+
+
+@numba.njit(cache=True, nogil=True)
 def _starts(counts, start):
     """``start[x + 1] = counts[0] + ... + counts[x]`` (``start[0]`` stays 0)."""
     total = 0
@@ -315,20 +340,13 @@ class FastTieTable(TieMethods):
     def _build(self, keys: np.ndarray) -> None:
         """(Re)build the base CSR from sorted undirected keys ``lo * n + hi``."""
         n = self.n
-        lo, hi = keys // n, keys % n
-        directed = np.concatenate([keys, hi * n + lo])
-        del lo, hi
-        directed.sort()
-        rows = directed // n
         # 32-bit column indices halve the memory and bandwidth of the neighbour sums
-        small = directed.size < 2**31 - 1 and n < 2**31 - 1
-        index_type = np.int32 if small else np.int64
-        self._indices = (directed - rows * n).astype(index_type)
-        del directed
-        self.degree = np.bincount(rows, minlength=n).astype(np.int64)
-        del rows
+        small = 2 * keys.size < 2**31 - 1 and n < 2**31 - 1
+        self.degree = np.zeros(n, dtype=np.int64)
         self._indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(self.degree, out=self._indptr[1:])
+        self._indices = np.empty(2 * keys.size, dtype=np.int32 if small else np.int64)
+        _csr_of_keys(np.ascontiguousarray(keys, dtype=np.int64), n, self.degree, self._indptr,
+                     self._indices)
         self._alive = np.ones(self._indices.size, dtype=bool)  # False: a tombstone
         self._dead = 0
         self._extra = _EMPTY  # sorted directed keys of ties outside the base

@@ -54,7 +54,10 @@ def canonical_keys(n: int, u, v) -> np.ndarray:
     v = np.asarray(v, dtype=np.int64).ravel()
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
-    return unique_sorted(lo[keep] * n + hi[keep])
+    keys = lo[keep] * n + hi[keep]
+    if keys.size < 2 or bool((keys[1:] > keys[:-1]).all()):  # already sorted and distinct
+        return keys
+    return unique_sorted(keys)
 
 
 class TieMethods:

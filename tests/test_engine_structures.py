@@ -186,6 +186,20 @@ def test_component_labels_with_and_without_a_kept_forest_give_the_components(gra
     assert fast._connectivity is not None and _same_partition(fast.component_labels(), want)
 
 
+@pytest.mark.parametrize(("n", "pairs"), [(1, 0), (6, 0), (40, 300), (2000, 9000)])
+def test_the_base_is_every_tie_both_ways_sorted_by_citizen_then_friend(n, pairs):
+    rng = np.random.default_rng(n)
+    u, v = rng.integers(0, n, pairs), rng.integers(0, n, pairs)  # loops and repeats too
+    fast = FastTieTable(n, u, v)
+    ties = {(min(a, b), max(a, b)) for a, b in zip(u.tolist(), v.tolist(), strict=True)
+            if a != b}
+    directed = sorted(ties | {(b, a) for a, b in ties})
+    assert fast._indices.tolist() == [b for _, b in directed]
+    assert fast.degree.tolist() == np.bincount([a for a, _ in directed], minlength=n).tolist()
+    assert fast._indptr.tolist() == [0, *np.cumsum(fast.degree).tolist()]
+    assert fast._indices.dtype == np.int32
+
+
 def test_compaction_in_place_equals_a_rebuild_from_the_live_ties():
     rng = np.random.default_rng(8)
     n = 300
