@@ -254,6 +254,7 @@ class BatchRecorder(Recorder):
                               [_index_dtype(int(n)) for n in self.sizes])
         last = (self._run_measures(last_tick, state) if self.rows[-1]["tick"] != last_tick
                 else None)  # the last month's measures, if not collected
+        months = self._tracked_months()
         out = []
         for run in range(self.runs):
             a, b = int(self.offsets[run]), int(self.offsets[run + 1])
@@ -265,7 +266,7 @@ class BatchRecorder(Recorder):
                 functools.partial(events.table, run),
                 self._citizen_table(a, b, hops, self.run_labels[run]),
                 functools.partial(_initial_ties_of, self._indptr0, self._indices0, a, b),
-                self._run_tracked(run)))
+                self._run_tracked(months, run)))
         return out
 
     def _run_episodes(self, columns, bounds, run: int) -> pd.DataFrame:
@@ -288,14 +289,20 @@ class BatchRecorder(Recorder):
             out["score"] = _compact_scores(score)
         return pd.DataFrame(out, copy=False)
 
-    def _run_tracked(self, run: int) -> pd.DataFrame:
+    def _tracked_months(self) -> dict[int, np.ndarray] | None:
+        """The tracked citizens' monthly arrays stacked once: (months, tracked) each."""
+        if not self._tracked:
+            return None
+        return {k: np.stack([item[k] for item in self._tracked]) for k in range(1, 6)}
+
+    def _run_tracked(self, months, run: int) -> pd.DataFrame:
         """Run ``run``'s rows of the tracked citizens, as its lone table."""
         first, stop = int(self._tracked_bounds[run]), int(self._tracked_bounds[run + 1])
-        if first == stop or not self._tracked:
+        if first == stop or months is None:
             return _empty(TRACKED_DTYPES)
 
-        def column(k):
-            return np.stack([item[k][first:stop] for item in self._tracked]).ravel()
+        def column(k):  # month by month, the run's citizens in order
+            return months[k][:, first:stop].ravel()
 
         return pd.DataFrame({
             "citizen": column(1) - self.offsets[run],
