@@ -241,7 +241,8 @@ def test_block_network_with_a_vanishing_mixing_share_builds_without_ties_across(
 
 
 @pytest.mark.parametrize(("n", "mean_degree", "seed"),
-                         [(2, 0.5, 1), (40, 3.0, 2), (2000, 10.0, 5), (20_000, 4.0, 11)])
+                         [(2, 0.5, 1), (40, 3.0, 2), (2000, 10.0, 5), (20_000, 4.0, 11),
+                          (300, 299.0 * 0.97, 3), (5000, 0.01, 4)])  # near-complete; tieless
 def test_erdos_renyi_ties_are_networkx_fast_gnp_tie_for_tie(n, mean_degree, seed):
     """Small towns skip building the networkx graph; the ties must be networkx's own."""
     from spiral.model.networks import fast_gnp_edges, generate_graph, graph_to_edges
