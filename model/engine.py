@@ -39,9 +39,15 @@ from spiral.model.networks import EdgeArrays, build_edges, graph_to_edges
 from spiral.model.params import GRADES, ParameterError, Params
 from spiral.model.records import Recorder, RunData
 from spiral.model.streams import make_streams, resolve_seed
+from spiral.model.threads import parallel
 from spiral.model.ties import unique_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+# The friends' score sums are updated from the changed scores (rather than summed afresh)
+# while the citizens whose score moved hold less than this share of the tie ends: one
+# thread, and where the fresh sum would use several threads (model/threads.py).
+SPREAD_BELOW = 0.5
+SPREAD_BELOW_THREADED = 0.25
 
 
 def as_edges(network) -> EdgeArrays:
@@ -327,13 +333,16 @@ class ArrayEngine:
         """Take the month's new scores; keep the friends' score sums up to date.
 
         Passing each changed score on to its friends (random writes, one thread) is cheaper
-        than a fresh sum over every tie (on both cores for large towns) while the citizens
-        whose score moved hold fewer than an eighth of the ties. Scores are whole numbers:
-        both ways give the same sums exactly.
+        than a fresh sum over every tie while the citizens whose score moved hold fewer than
+        half of the ties, or a quarter where the fresh sum would run on several threads
+        (measured: ``docs/performance.md``). Scores are whole numbers: both ways give the
+        same sums exactly.
         """
         changed = np.flatnonzero(score != self.score)
         degree = self.ties.degree
-        if self._friend_sum is not None and 8 * int(degree[changed].sum()) < int(degree.sum()):
+        ends = int(degree.sum())
+        share = SPREAD_BELOW_THREADED if parallel(ends) else SPREAD_BELOW
+        if self._friend_sum is not None and int(degree[changed].sum()) < share * ends:
             self.ties.spread(changed, score - self.score, self._friend_sum)
         else:
             self._friend_sum = None
