@@ -47,7 +47,7 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 # while the citizens whose score moved hold less than this share of the tie ends: one
 # thread, and where the fresh sum would use several threads (model/threads.py).
 SPREAD_BELOW = 0.5
-SPREAD_BELOW_THREADED = 0.25
+SPREAD_BELOW_THREADED = 0.125
 
 
 def as_edges(network) -> EdgeArrays:
@@ -334,7 +334,7 @@ class ArrayEngine:
 
         Passing each changed score on to its friends (random writes, one thread) is cheaper
         than a fresh sum over every tie while the citizens whose score moved hold fewer than
-        half of the ties, or a quarter where the fresh sum would run on several threads
+        half of the ties, or an eighth where the fresh sum would run on several threads
         (measured: ``docs/performance.md``). Scores are whole numbers: both ways give the
         same sums exactly.
         """
