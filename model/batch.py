@@ -211,11 +211,11 @@ class BatchRecorder(Recorder):
 
     def _measure(self, tick, state: dict, friend_score_sum) -> None:
         """Every run's model-level measures, in one pass over the batch."""
-        for run, row in enumerate(self._run_measures(tick, state, friend_score_sum)):
+        for run, row in enumerate(self._measures_of_runs(tick, state, friend_score_sum)):
             self.run_rows[run].append(row)
         self.rows.append({"tick": tick})  # measured months (the runs' rows hold the values)
 
-    def _run_measures(self, tick, state: dict, friend_score_sum=None) -> list[dict]:
+    def _measures_of_runs(self, tick, state: dict, friend_score_sum=None) -> list[dict]:
         """:func:`~spiral.model.records.tick_measures` of each run, on its block."""
         ties = state["csr"]
         if friend_score_sum is None:
@@ -252,7 +252,7 @@ class BatchRecorder(Recorder):
                          self.n)
         events = _BatchEvents(self.log.snapshot(), self.offsets,
                               [_index_dtype(int(n)) for n in self.sizes])
-        last = (self._run_measures(last_tick, state) if self.rows[-1]["tick"] != last_tick
+        last = (self._measures_of_runs(last_tick, state) if self.rows[-1]["tick"] != last_tick
                 else None)  # the last month's measures, if not collected
         months = self._tracked_months()
         out = []
